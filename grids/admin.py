@@ -1,0 +1,331 @@
+"""Browser admin for the tree, staff and assignments; thin over services and selectors.
+
+Every queryset, foreign-key choice (so a posted id outside the jurisdiction is
+rejected) and autocomplete goes through grids.selectors.visible().
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import ForeignKey, QuerySet
+from django.forms import ModelForm
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from mptt.admin import MPTTModelAdmin
+
+from grids import selectors, services
+from grids.models import Assignment, Level, Node, Staff, SupplyItem
+
+
+class JurisdictionAdminMixin:
+    """Scope the changelist, autocomplete and every foreign-key choice."""
+
+    model: type
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = selectors.visible(self.model, request.user)
+        ordering = self.get_ordering(request)  # type: ignore[attr-defined]
+        return qs.order_by(*ordering) if ordering else qs
+
+    def _get_obj_does_not_exist_redirect(
+        self, request: HttpRequest, opts: Any, object_id: str
+    ) -> HttpResponse:
+        # Outside the jurisdiction and nonexistent look the same: a plain 404.
+        raise Http404
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        related = db_field.remote_field.model
+        if related in (Node, Staff):
+            kwargs["queryset"] = selectors.visible(related, request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class LevelFilter(admin.SimpleListFilter):
+    title = _("level")
+    parameter_name = "level"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[int, Any]]:
+        return list(Level.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Node]) -> QuerySet[Node]:
+        value = self.value()
+        return queryset.filter(level=int(value)) if value and value.isdigit() else queryset
+
+
+class SupplyInline(admin.TabularInline):
+    model = SupplyItem
+    extra = 0
+    fields = ["item", "quantity", "unit", "location"]
+
+
+class NodeForm(ModelForm):
+    class Meta:
+        model = Node
+        fields = [
+            "parent",
+            "code",
+            "name",
+            "kind",
+            "compound",
+            "building",
+            "unit",
+            "exits",
+            "notes",
+        ]
+
+
+@admin.register(Node)
+class NodeAdmin(JurisdictionAdminMixin, MPTTModelAdmin):
+    form = NodeForm
+    list_display = ["name", "code", "level_display", "kind", "children_link", "stairwells"]
+    list_display_links = ["name"]
+    mptt_indent_field = "name"
+    list_filter = [LevelFilter, "kind"]
+    search_fields = ["^code", "name", "compound"]
+    show_full_result_count = False
+    list_per_page = 100
+    inlines = [SupplyInline]
+    actions = None
+    change_list_template = "admin/grids/node/change_list.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Node]:
+        return selectors.with_counts(super().get_queryset(request))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Node | None = None) -> list[str]:
+        if obj is None:
+            return []
+        return ["parent", "code", "rolled_up_ledger"]
+
+    def get_fields(self, request: HttpRequest, obj: Node | None = None) -> list[str]:
+        fields = list(NodeForm.Meta.fields)
+        return [*fields, "rolled_up_ledger"] if obj else fields
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "parent" and not request.user.is_superuser:
+            # Only a superuser opens a new street.
+            field.required = True
+        return field
+
+    @admin.display(description=_("level"), ordering="level")
+    def level_display(self, obj: Node) -> str:
+        return obj.level_label
+
+    @admin.display(description=_("subordinate units"))
+    def children_link(self, obj: Node) -> str:
+        if not obj.children_count:  # type: ignore[attr-defined]
+            return "0"
+        url = reverse("admin:grids_node_changelist") + f"?parent__id__exact={obj.pk}"
+        return format_html('<a href="{}">{} ›</a>', url, obj.children_count)  # type: ignore[attr-defined]
+
+    @admin.display(description=_("stairwells"))
+    def stairwells(self, obj: Node) -> int:
+        return obj.stairwell_count  # type: ignore[attr-defined]
+
+    @admin.display(description=_("ledger (rolled up)"))
+    def rolled_up_ledger(self, obj: Node) -> str:
+        ledger = selectors.ledger(obj)
+        rows = format_html_join(
+            "", "<li>{}：{} {}</li>", ((s.item, s.quantity, s.unit) for s in ledger.supplies)
+        )
+        return format_html(
+            "{}：{}；{}：{}<ul>{}</ul>",
+            _("stairwells"),
+            ledger.stairwells,
+            _("exits"),
+            ledger.exits,
+            rows,
+        )
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        extra_context = extra_context or {}
+        parent_id = request.GET.get("parent__id__exact", "")
+        if parent_id.isdigit():
+            parent = get_object_or_404(selectors.visible_nodes(request.user), pk=int(parent_id))
+            visible_ids = set(
+                selectors.visible_nodes(request.user)
+                .filter(pk__in=parent.get_ancestors(include_self=True))
+                .values_list("pk", flat=True)
+            )
+            extra_context["drill_path"] = [
+                n for n in parent.get_ancestors(include_self=True) if n.pk in visible_ids
+            ]
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request: HttpRequest, obj: Node, form: Any, change: bool) -> None:
+        data = {f: form.cleaned_data[f] for f in form.cleaned_data if f in services.NODE_EDITABLE_FIELDS}
+        if change:
+            services.update_node(node=obj, **data)
+        else:
+            created = services.create_node(
+                parent=form.cleaned_data.get("parent"), code=form.cleaned_data["code"], **data
+            )
+            obj.pk = created.pk
+            obj.refresh_from_db()
+
+    def delete_model(self, request: HttpRequest, obj: Node) -> None:
+        services.delete_node(node=obj)
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:
+            self.message_user(request, "；".join(error.messages), messages.ERROR)
+            return redirect(reverse("admin:grids_node_change", args=[object_id]))
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "coverage/",
+                self.admin_site.admin_view(self.coverage_view),
+                name="grids_node_coverage",
+            ),
+            *super().get_urls(),
+        ]
+
+    def coverage_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        root = None
+        node_id = request.GET.get("node", "")
+        if node_id.isdigit():
+            root = get_object_or_404(selectors.visible_nodes(request.user), pk=int(node_id))
+        gaps = selectors.coverage_gaps(user=request.user, root=root)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Staffing coverage"),
+            "root": root,
+            "gaps": gaps,
+            "roots": selectors.visible_nodes(request.user).filter(level__lte=Level.GRID).order_by("tree_id", "lft"),
+        }
+        return TemplateResponse(request, "admin/grids/coverage.html", context)
+
+
+class NewAssignmentInline(JurisdictionAdminMixin, admin.TabularInline):
+    """Rows for new assignments only; existing ones are listed (and ended) below."""
+
+    model = Assignment
+    extra = 0
+    can_delete = False
+    fields = ["node", "role", "started_on", "ended_on"]
+    autocomplete_fields = ["node"]
+    verbose_name = _("new assignment")
+    verbose_name_plural = _("new assignments")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Assignment]:
+        return Assignment.objects.none()
+
+
+class AssignmentInline(JurisdictionAdminMixin, admin.TabularInline):
+    """History of assignments in the jurisdiction; only the end date can change."""
+
+    model = Assignment
+    extra = 0
+    can_delete = False
+    fields = ["node", "role", "started_on", "ended_on"]
+    readonly_fields = ["node", "role", "started_on"]
+    verbose_name_plural = _("assignment history")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Assignment]:
+        return selectors.visible_assignments(request.user).select_related("node")
+
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        return ["-started_on"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Staff)
+class StaffAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "phone", "party_membership", "affiliation", "organisation", "home_node"]
+    list_select_related = ["home_node"]
+    list_filter = ["party_membership", "affiliation"]
+    search_fields = ["name", "phone", "organisation"]
+    autocomplete_fields = ["home_node"]
+    fields = ["name", "phone", "party_membership", "affiliation", "organisation", "home_node", "user"]
+    raw_id_fields = ["user"]
+    inlines = [NewAssignmentInline, AssignmentInline]
+    show_full_result_count = False
+    actions = None
+    ordering = ["name", "pk"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Staff | None = None) -> list[str]:
+        # Linking a login account decides what someone may see: superusers only.
+        return [] if request.user.is_superuser else ["user"]
+
+    def save_model(self, request: HttpRequest, obj: Staff, form: Any, change: bool) -> None:
+        data = dict(form.cleaned_data)
+        if change:
+            services.update_staff(staff=obj, **data)
+        else:
+            created = services.create_staff(**data)
+            obj.pk = created.pk
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        staff = form.instance
+        # The admin's change message reads these; we save through services instead of formset.save().
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.forms:
+            if not inline_form.has_changed() or not inline_form.cleaned_data:
+                continue
+            data = inline_form.cleaned_data
+            if inline_form.instance.pk is None:
+                assignment = services.assign(
+                    staff=staff, node=data["node"], role=data["role"], started_on=data["started_on"]
+                )
+                if data.get("ended_on"):
+                    services.end_assignment(assignment=assignment, ended_on=data["ended_on"])
+                formset.new_objects.append(assignment)
+            elif "ended_on" in inline_form.changed_data and data.get("ended_on"):
+                services.end_assignment(assignment=inline_form.instance, ended_on=data["ended_on"])
+                formset.changed_objects.append((inline_form.instance, ["ended_on"]))
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
+    list_display = ["staff", "role", "node", "started_on", "ended_on"]
+    list_select_related = ["staff", "node"]
+    list_filter = ["role"]
+    search_fields = ["staff__name", "^node__code", "node__name"]
+    autocomplete_fields = ["staff", "node"]
+    show_full_result_count = False
+    actions = None
+    ordering = ["-started_on", "pk"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Assignment | None = None) -> list[str]:
+        return ["staff", "node", "role", "started_on"] if obj else []
+
+    def save_model(self, request: HttpRequest, obj: Assignment, form: Any, change: bool) -> None:
+        if change:
+            if "ended_on" in form.changed_data and form.cleaned_data.get("ended_on"):
+                services.end_assignment(assignment=obj, ended_on=form.cleaned_data["ended_on"])
+        else:
+            data = form.cleaned_data
+            created = services.assign(
+                staff=data["staff"], node=data["node"], role=data["role"], started_on=data["started_on"]
+            )
+            if data.get("ended_on"):
+                services.end_assignment(assignment=created, ended_on=data["ended_on"])
+            obj.pk = created.pk
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # History is kept: an assignment is ended, never deleted.
+        return False
+
+
+admin.site.site_header = _("Micro-grid administration")
+admin.site.site_title = _("Micro-grid administration")
+admin.site.index_title = _("Street workbench")

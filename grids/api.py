@@ -1,0 +1,172 @@
+"""REST API over the tree, staff, assignments and coverage; thin over services and selectors."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from grids import selectors, services
+from grids.models import Assignment, Node, Staff
+from grids.serializers import (
+    AssignmentSerializer,
+    CoverageGapSerializer,
+    EndAssignmentSerializer,
+    LedgerSerializer,
+    NodeSerializer,
+    StaffSerializer,
+)
+
+
+def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
+    if hasattr(error, "error_dict"):
+        return serializers.ValidationError(error.message_dict)
+    return serializers.ValidationError({"detail": error.messages})
+
+
+class NodeViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = NodeSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("level", int, description="0 street … 4 stairwell"),
+            OpenApiParameter("parent", int),
+            OpenApiParameter("q", str, description="code prefix or part of the name"),
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Node]:
+        qs = selectors.visible_nodes(self.request.user)
+        params = self.request.query_params
+        if params.get("level", "").isdigit():
+            qs = qs.filter(level=int(params["level"]))
+        if params.get("parent", "").isdigit():
+            qs = qs.filter(parent_id=int(params["parent"]))
+        if params.get("q"):
+            q = params["q"].strip()
+            qs = qs.filter(code__startswith=q) if q.isdigit() else qs.filter(name__icontains=q)
+        return selectors.with_counts(qs).order_by("tree_id", "lft")
+
+    def _paged(self, qs: QuerySet[Node]) -> Response:
+        page = self.paginate_queryset(selectors.with_counts(qs))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @action(detail=True)
+    def children(self, request: Request, pk: str) -> Response:
+        node = self.get_object()
+        return self._paged(
+            selectors.visible_nodes(request.user).filter(parent=node).order_by("lft")
+        )
+
+    @action(detail=True)
+    def subtree(self, request: Request, pk: str) -> Response:
+        node = self.get_object()
+        return self._paged(selectors.subtree(node).filter(pk__in=selectors.visible_nodes(request.user)))
+
+    @extend_schema(responses=LedgerSerializer)
+    @action(detail=True)
+    def ledger(self, request: Request, pk: str) -> Response:
+        return Response(LedgerSerializer(selectors.ledger(self.get_object())).data)
+
+
+class StaffViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = StaffSerializer
+
+    def get_queryset(self) -> QuerySet[Staff]:
+        qs = selectors.visible_staff(self.request.user).select_related("home_node")
+        if self.request.query_params.get("q"):
+            qs = qs.filter(name__icontains=self.request.query_params["q"])
+        return qs.order_by("name", "pk")
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        try:
+            serializer.instance = services.create_staff(**serializer.validated_data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        try:
+            services.update_staff(staff=serializer.instance, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+
+
+class AssignmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = AssignmentSerializer
+
+    def get_queryset(self) -> QuerySet[Assignment]:
+        qs = selectors.visible_assignments(self.request.user).select_related("staff", "node")
+        params = self.request.query_params
+        if params.get("node", "").isdigit():
+            qs = qs.filter(node_id=int(params["node"]))
+        if params.get("staff", "").isdigit():
+            qs = qs.filter(staff_id=int(params["staff"]))
+        if params.get("current") in {"1", "true"}:
+            qs = qs.current()
+        return qs.order_by("-started_on", "pk")
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        try:
+            serializer.instance = services.assign(**serializer.validated_data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+
+    @extend_schema(request=EndAssignmentSerializer, responses=AssignmentSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request: Request, pk: str) -> Response:
+        if not request.user.has_perm("grids.change_assignment"):
+            self.permission_denied(request)
+        assignment = self.get_object()
+        body = EndAssignmentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.end_assignment(assignment=assignment, **body.validated_data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+        return Response(self.get_serializer(assignment).data)
+
+
+class CoverageView(APIView):
+    """Units missing a required role: grids, micro-grids, and stairwells lacking the trio."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("node", int, description="limit to this subtree")],
+        responses=CoverageGapSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        if not request.user.has_perm("grids.view_node"):
+            self.permission_denied(request)
+        root = None
+        node_id = request.query_params.get("node", "")
+        if node_id:
+            if not node_id.isdigit():
+                raise serializers.ValidationError({"node": _("Enter a node id.")})
+            root = get_object_or_404(selectors.visible_nodes(request.user), pk=int(node_id))
+        gaps = selectors.coverage_gaps(user=request.user, root=root)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(gaps, request, view=self)  # type: ignore[arg-type]
+        return paginator.get_paginated_response(CoverageGapSerializer(page, many=True).data)

@@ -1,0 +1,176 @@
+"""Reads: scoped, joined querysets for the admin, the API and commands."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from grids.jurisdiction import scope_for
+from grids.models import STAIRWELL_TRIO, Assignment, Level, Node, Role, Staff, SupplyItem
+
+
+def visible_nodes(user: Any) -> QuerySet[Node]:
+    return Node.objects.filter(scope_for(user).q())
+
+
+def visible_supplies(user: Any) -> QuerySet[SupplyItem]:
+    return SupplyItem.objects.filter(scope_for(user).q("node__"))
+
+
+def visible_assignments(user: Any) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(scope_for(user).q("node__"))
+
+
+def visible_staff(user: Any) -> QuerySet[Staff]:
+    """Staff kept by a unit in the jurisdiction or assigned anywhere in it."""
+    scope = scope_for(user)
+    if scope.everything:
+        return Staff.objects.all()
+    assigned_here = Assignment.objects.filter(scope.q("node__"), staff=OuterRef("pk"))
+    return Staff.objects.filter(scope.q("home_node__") | Exists(assigned_here))
+
+
+_VISIBLE = {
+    Node: visible_nodes,
+    Staff: visible_staff,
+    Assignment: visible_assignments,
+    SupplyItem: visible_supplies,
+}
+
+
+def visible(model: type[Model], user: Any) -> QuerySet[Any]:
+    """The jurisdiction-scoped queryset of any model of this app."""
+    return _VISIBLE[model](user)
+
+
+def _descendants_at(level: int) -> QuerySet[Node]:
+    return Node.objects.filter(
+        tree_id=OuterRef("tree_id"),
+        lft__gt=OuterRef("lft"),
+        rght__lt=OuterRef("rght"),
+        level=level,
+    )
+
+
+def _count(qs: QuerySet[Any]) -> Coalesce:
+    counted = qs.order_by().values("tree_id").annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def with_counts(nodes: QuerySet[Node]) -> QuerySet[Node]:
+    """Children and stairwells under each node, counted in the same query."""
+    children = Node.objects.filter(parent=OuterRef("pk"))
+    return nodes.annotate(
+        children_count=Coalesce(
+            Subquery(
+                children.order_by().values("parent").annotate(n=Count("*")).values("n"),
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        ),
+        stairwell_count=_count(_descendants_at(Level.STAIRWELL)),
+    )
+
+
+def subtree(node: Node, *, include_self: bool = True) -> QuerySet[Node]:
+    qs = Node.objects.filter(tree_id=node.tree_id, lft__gte=node.lft, rght__lte=node.rght)
+    if not include_self:
+        qs = qs.exclude(pk=node.pk)
+    return qs.order_by("lft")
+
+
+@dataclass(frozen=True)
+class SupplyTotal:
+    item: str
+    unit: str
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class Ledger:
+    node: Node
+    exits: int
+    supplies: tuple[SupplyTotal, ...]
+    stairwells: int
+
+
+def ledger(node: Node) -> Ledger:
+    """The 网格底册 of a node, rolled up over its subtree (3 queries)."""
+    nodes = subtree(node)
+    exits = nodes.aggregate(total=Coalesce(Sum("exits"), 0))["total"]
+    supplies = (
+        SupplyItem.objects.filter(
+            node__tree_id=node.tree_id, node__lft__gte=node.lft, node__rght__lte=node.rght
+        )
+        .values("item", "unit")
+        .annotate(quantity=Sum("quantity"))
+        .order_by("item", "unit")
+    )
+    return Ledger(
+        node=node,
+        exits=exits,
+        supplies=tuple(SupplyTotal(**row) for row in supplies),
+        stairwells=nodes.filter(level=Level.STAIRWELL).count(),
+    )
+
+
+@dataclass(frozen=True)
+class CoverageGap:
+    node: Node
+    missing: tuple[str, ...]  # Role values
+
+    @property
+    def missing_labels(self) -> list[str]:
+        return [str(Role(r).label) for r in self.missing]
+
+
+# Which roles each level must have filled, per the "一长二员" standard.
+REQUIRED_ROLES: dict[int, Sequence[str]] = {
+    Level.GRID: (Role.GRID_LEADER, Role.FULL_TIME_GRID_WORKER),
+    Level.MICRO_GRID: (Role.MICRO_GRID_LEADER,),
+    Level.STAIRWELL: STAIRWELL_TRIO,
+}
+
+
+def coverage_gaps(*, user: Any, root: Node | None = None) -> list[CoverageGap]:
+    """Units in the user's jurisdiction (under `root`) missing a required role.
+
+    One query per level, whatever the size of the subtree.
+    """
+    base = visible_nodes(user)
+    if root is not None:
+        base = base.filter(tree_id=root.tree_id, lft__gte=root.lft, rght__lte=root.rght)
+    current = Assignment.objects.current()
+    gaps: list[CoverageGap] = []
+    for level, roles in REQUIRED_ROLES.items():
+        qs = base.filter(level=level).annotate(
+            **{
+                f"has_{role}": Exists(current.filter(node=OuterRef("pk"), role=role))
+                for role in roles
+            }
+        )
+        lacking_any = Q()
+        for role in roles:
+            lacking_any |= Q(**{f"has_{role}": False})
+        for node in qs.filter(lacking_any):
+            missing = tuple(role for role in roles if not getattr(node, f"has_{role}"))
+            if missing:
+                gaps.append(CoverageGap(node=node, missing=missing))
+    gaps.sort(key=lambda g: (g.node.tree_id, g.node.lft))
+    return gaps
