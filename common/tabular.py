@@ -38,7 +38,12 @@ class Problem:
     message: str
 
     def as_dict(self) -> dict[str, object]:
-        return {"line": self.line, "column": self.column, "code": self.code, "message": self.message}
+        return {
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "message": self.message,
+        }
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import ForeignKey, QuerySet
+from django.db.models import ForeignKey, Model, QuerySet
 from django.forms import ModelForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -27,7 +27,7 @@ from grids.models import Assignment, Level, Node, Staff, SupplyItem
 class JurisdictionAdminMixin:
     """Scope the changelist, autocomplete and every foreign-key choice."""
 
-    model: type
+    model: type[Model]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = selectors.visible(self.model, request.user)
@@ -53,8 +53,8 @@ class LevelFilter(admin.SimpleListFilter):
     title = _("level")
     parameter_name = "level"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[int, Any]]:
-        return list(Level.choices)
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [(str(value), label) for value, label in Level.choices]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Node]) -> QuerySet[Node]:
         value = self.value()
@@ -124,14 +124,14 @@ class NodeAdmin(JurisdictionAdminMixin, MPTTModelAdmin):
 
     @admin.display(description=_("subordinate units"))
     def children_link(self, obj: Node) -> str:
-        if not obj.children_count:  # type: ignore[attr-defined]
+        if not obj.children_count:
             return "0"
         url = reverse("admin:grids_node_changelist") + f"?parent__id__exact={obj.pk}"
-        return format_html('<a href="{}">{} ›</a>', url, obj.children_count)  # type: ignore[attr-defined]
+        return format_html('<a href="{}">{} ›</a>', url, obj.children_count)
 
     @admin.display(description=_("stairwells"))
     def stairwells(self, obj: Node) -> int:
-        return obj.stairwell_count  # type: ignore[attr-defined]
+        return obj.stairwell_count
 
     @admin.display(description=_("ledger (rolled up)"))
     def rolled_up_ledger(self, obj: Node) -> str:
@@ -148,7 +148,9 @@ class NodeAdmin(JurisdictionAdminMixin, MPTTModelAdmin):
             rows,
         )
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         extra_context = extra_context or {}
         parent_id = request.GET.get("parent__id__exact", "")
         if parent_id.isdigit():
@@ -164,7 +166,9 @@ class NodeAdmin(JurisdictionAdminMixin, MPTTModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Node, form: Any, change: bool) -> None:
-        data = {f: form.cleaned_data[f] for f in form.cleaned_data if f in services.NODE_EDITABLE_FIELDS}
+        data = {
+            f: form.cleaned_data[f] for f in form.cleaned_data if f in services.NODE_EDITABLE_FIELDS
+        }
         if change:
             services.update_node(node=obj, **data)
         else:
@@ -177,7 +181,9 @@ class NodeAdmin(JurisdictionAdminMixin, MPTTModelAdmin):
     def delete_model(self, request: HttpRequest, obj: Node) -> None:
         services.delete_node(node=obj)
 
-    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: Any = None
+    ) -> HttpResponse:
         try:
             return super().delete_view(request, object_id, extra_context)
         except ValidationError as error:
@@ -208,7 +214,9 @@ class NodeAdmin(JurisdictionAdminMixin, MPTTModelAdmin):
             "title": _("Staffing coverage"),
             "root": root,
             "gaps": gaps,
-            "roots": selectors.visible_nodes(request.user).filter(level__lte=Level.GRID).order_by("tree_id", "lft"),
+            "roots": selectors.visible_nodes(request.user)
+            .filter(level__lte=Level.GRID)
+            .order_by("tree_id", "lft"),
         }
         return TemplateResponse(request, "admin/grids/coverage.html", context)
 
@@ -241,8 +249,8 @@ class AssignmentInline(JurisdictionAdminMixin, admin.TabularInline):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Assignment]:
         return selectors.visible_assignments(request.user).select_related("node")
 
-    def get_ordering(self, request: HttpRequest) -> list[str]:
-        return ["-started_on"]
+    def get_ordering(self, request: HttpRequest) -> tuple[str, ...]:
+        return ("-started_on",)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -255,7 +263,15 @@ class StaffAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
     list_filter = ["party_membership", "affiliation"]
     search_fields = ["name", "phone", "organisation"]
     autocomplete_fields = ["home_node"]
-    fields = ["name", "phone", "party_membership", "affiliation", "organisation", "home_node", "user"]
+    fields = [
+        "name",
+        "phone",
+        "party_membership",
+        "affiliation",
+        "organisation",
+        "home_node",
+        "user",
+    ]
     raw_id_fields = ["user"]
     inlines = [NewAssignmentInline, AssignmentInline]
     show_full_result_count = False
@@ -276,7 +292,7 @@ class StaffAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         staff = form.instance
-        # The admin's change message reads these; we save through services instead of formset.save().
+        # The admin's change message reads these; services save, not formset.save().
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline_form in formset.forms:
             if not inline_form.has_changed() or not inline_form.cleaned_data:
@@ -315,7 +331,10 @@ class AssignmentAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
         else:
             data = form.cleaned_data
             created = services.assign(
-                staff=data["staff"], node=data["node"], role=data["role"], started_on=data["started_on"]
+                staff=data["staff"],
+                node=data["node"],
+                role=data["role"],
+                started_on=data["started_on"],
             )
             if data.get("ended_on"):
                 services.end_assignment(assignment=created, ended_on=data["ended_on"])

@@ -72,7 +72,9 @@ class NodeViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True)
     def subtree(self, request: Request, pk: str) -> Response:
         node = self.get_object()
-        return self._paged(selectors.subtree(node).filter(pk__in=selectors.visible_nodes(request.user)))
+        return self._paged(
+            selectors.subtree(node).filter(pk__in=selectors.visible_nodes(request.user))
+        )
 
     @extend_schema(responses=LedgerSerializer)
     @action(detail=True)
@@ -103,6 +105,7 @@ class StaffViewSet(
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         try:
+            assert isinstance(serializer.instance, Staff)
             services.update_staff(staff=serializer.instance, **serializer.validated_data)
         except DjangoValidationError as error:
             raise as_drf_error(error) from error
@@ -168,5 +171,5 @@ class CoverageView(APIView):
             root = get_object_or_404(selectors.visible_nodes(request.user), pk=int(node_id))
         gaps = selectors.coverage_gaps(user=request.user, root=root)
         paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(gaps, request, view=self)  # type: ignore[arg-type]
+        page = paginator.paginate_queryset(gaps, request, view=self)
         return paginator.get_paginated_response(CoverageGapSerializer(page, many=True).data)

@@ -36,15 +36,73 @@ SCALES = {
 }
 
 COMMUNITY_NAMES = [
-    "邻里", "伊萨卡", "金沙", "和达", "云帆", "文渊", "高沙", "东城", "景苑", "福雷德",
-    "听涛", "月雅", "松合", "明月", "江湾", "学林", "天城", "新湾", "望江", "春华",
-    "秋实", "银杏", "翠苑", "星辰", "溪岸", "青荷", "紫荆", "兰亭", "桂语", "湖畔",
+    "邻里",
+    "伊萨卡",
+    "金沙",
+    "和达",
+    "云帆",
+    "文渊",
+    "高沙",
+    "东城",
+    "景苑",
+    "福雷德",
+    "听涛",
+    "月雅",
+    "松合",
+    "明月",
+    "江湾",
+    "学林",
+    "天城",
+    "新湾",
+    "望江",
+    "春华",
+    "秋实",
+    "银杏",
+    "翠苑",
+    "星辰",
+    "溪岸",
+    "青荷",
+    "紫荆",
+    "兰亭",
+    "桂语",
+    "湖畔",
 ]
 COMPOUND_PREFIXES = [
-    "和达", "金沙", "云帆", "文鼎", "高沙", "东方", "景和", "月雅", "明月", "江湾",
-    "学源", "天阳", "新湾", "望湖", "春江", "秋水", "银杏", "翠湖", "星河", "溪岸",
+    "和达",
+    "金沙",
+    "云帆",
+    "文鼎",
+    "高沙",
+    "东方",
+    "景和",
+    "月雅",
+    "明月",
+    "江湾",
+    "学源",
+    "天阳",
+    "新湾",
+    "望湖",
+    "春江",
+    "秋水",
+    "银杏",
+    "翠湖",
+    "星河",
+    "溪岸",
 ]
-COMPOUND_SUFFIXES = ["城", "苑", "花园", "公寓", "家园", "府", "里", "湾", "庭", "雅居", "名邸", "新村"]
+COMPOUND_SUFFIXES = [
+    "城",
+    "苑",
+    "花园",
+    "公寓",
+    "家园",
+    "府",
+    "里",
+    "湾",
+    "庭",
+    "雅居",
+    "名邸",
+    "新村",
+]
 DEDICATED = [
     (Kind.CAMPUS, "浙江理工大学"),
     (Kind.ENTERPRISE, "娃哈哈下沙基地"),
@@ -52,8 +110,15 @@ DEDICATED = [
     (Kind.COMMERCIAL, "金沙天街商务楼"),
     (Kind.MARKET, "高沙农贸市场"),
 ]
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红梅玉兰志文斌海燕鹏辉晓东雪琳婷欣怡子轩浩宇梓涵雨萱佳一诺俊杰"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜"
+    "叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎"
+    "贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红梅玉兰志文斌海燕鹏辉晓东雪琳婷"
+    "欣怡子轩浩宇梓涵雨萱佳一诺俊杰"
+)
 
 
 def _distribute(total: int, buckets: int) -> list[int]:
@@ -62,7 +127,9 @@ def _distribute(total: int, buckets: int) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(buckets)]
 
 
-def tree_rows(scale: Scale, street_code: str = DEMO_STREET_CODE, street_name: str = "白杨街道") -> list[TreeRow]:
+def tree_rows(
+    scale: Scale, street_code: str = DEMO_STREET_CODE, street_name: str = "白杨街道"
+) -> list[TreeRow]:
     rows: list[TreeRow] = []
     line = iter(range(2, 10**7))
 
@@ -87,7 +154,12 @@ def tree_rows(scale: Scale, street_code: str = DEMO_STREET_CODE, street_name: st
     grid_index = 0
     for c, grid_count in enumerate(grids_per_community):
         community_code = f"{street_code}{c + 1:03d}"
-        add(community_code, f"{COMMUNITY_NAMES[c % len(COMMUNITY_NAMES)]}社区", Level.COMMUNITY, street_code)
+        add(
+            community_code,
+            f"{COMMUNITY_NAMES[c % len(COMMUNITY_NAMES)]}社区",
+            Level.COMMUNITY,
+            street_code,
+        )
         for g in range(grid_count):
             grid_code = f"{community_code}{g + 1:03d}"
             kind, compound = Kind.RESIDENTIAL, ""
@@ -97,12 +169,27 @@ def tree_rows(scale: Scale, street_code: str = DEMO_STREET_CODE, street_name: st
             else:
                 compound = (
                     COMPOUND_PREFIXES[grid_index % len(COMPOUND_PREFIXES)]
-                    + COMPOUND_SUFFIXES[(grid_index // len(COMPOUND_PREFIXES)) % len(COMPOUND_SUFFIXES)]
+                    + COMPOUND_SUFFIXES[
+                        (grid_index // len(COMPOUND_PREFIXES)) % len(COMPOUND_SUFFIXES)
+                    ]
                 )
-            add(grid_code, f"第{g + 1}网格", Level.GRID, community_code, kind=kind, compound=compound)
+            add(
+                grid_code,
+                f"第{g + 1}网格",
+                Level.GRID,
+                community_code,
+                kind=kind,
+                compound=compound,
+            )
             for m in range(micro_per_grid[grid_index]):
                 micro_code = f"{grid_code}{m + 1:02d}"
-                add(micro_code, f"{compound}第{m + 1}微网格", Level.MICRO_GRID, grid_code, compound=compound)
+                add(
+                    micro_code,
+                    f"{compound}第{m + 1}微网格",
+                    Level.MICRO_GRID,
+                    grid_code,
+                    compound=compound,
+                )
                 for s in range(scale.stairwells_per_micro_grid):
                     building = str(m * 2 + s // 2 + 1)
                     unit = str(s % 2 + 1)
@@ -236,7 +323,9 @@ def seed(scale_name: str, *, street_code: str = DEMO_STREET_CODE) -> list[DemoLo
     root = Node.objects.get(code=street_code)
     nodes = list(Node.objects.filter(tree_id=root.tree_id).order_by("lft"))
     started_on = datetime.date(2026, 1, 1)
-    services.bulk_create_staff(entries=_staff_entries(nodes, _People(seed=2026)), started_on=started_on)
+    services.bulk_create_staff(
+        entries=_staff_entries(nodes, _People(seed=2026)), started_on=started_on
+    )
     return _demo_logins(root)
 
 
@@ -245,7 +334,11 @@ def _demo_logins(root: Node) -> list[DemoLogin]:
     logins = []
     for username, role, level, index in DEMO_USERS:
         node = Node.objects.filter(tree_id=root.tree_id, level=level).order_by("lft")[index]
-        staff = Staff.objects.filter(assignments__node=node, assignments__role=role).order_by("pk").first()
+        staff = (
+            Staff.objects.filter(assignments__node=node, assignments__role=role)
+            .order_by("pk")
+            .first()
+        )
         if staff is None:
             continue
         user = User.objects.create_user(username=username, password=DEMO_PASSWORD, is_staff=True)

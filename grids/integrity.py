@@ -14,7 +14,18 @@ from django.utils.translation import gettext as _
 
 from grids.models import Level, Node, code_rule_errors
 
-FIELDS = ("pk", "parent_id", "tree_id", "lft", "rght", "level", "code", "compound", "building", "unit")
+FIELDS = (
+    "pk",
+    "parent_id",
+    "tree_id",
+    "lft",
+    "rght",
+    "level",
+    "code",
+    "compound",
+    "building",
+    "unit",
+)
 
 
 @dataclass(frozen=True)

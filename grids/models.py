@@ -62,7 +62,10 @@ def code_rule_errors(*, code: str, level: int, parent_code: str | None) -> list[
         errors.append(str(_("The tree has no level below the stairwell.")))
     elif len(code) != expected:
         errors.append(
-            str(_("A %(level)s code has %(n)d digits.") % {"level": Level(level).label, "n": expected})
+            str(
+                _("A %(level)s code has %(n)d digits.")
+                % {"level": Level(level).label, "n": expected}
+            )
         )
     if parent_code is not None and not code.startswith(parent_code):
         errors.append(
@@ -277,13 +280,12 @@ class Assignment(models.Model):
         return f"{self.staff} · {self.get_role_display()}"
 
     def clean(self) -> None:
-        if self.node_id is not None and self.role:
-            if self.node.level not in ROLE_LEVELS[self.role]:
-                raise ValidationError(
-                    {
-                        "role": _("A %(role)s cannot serve at a %(level)s.")
-                        % {"role": self.get_role_display(), "level": self.node.level_label}
-                    }
-                )
+        if self.node_id is not None and self.role and self.node.level not in ROLE_LEVELS[self.role]:
+            raise ValidationError(
+                {
+                    "role": _("A %(role)s cannot serve at a %(level)s.")
+                    % {"role": self.get_role_display(), "level": self.node.level_label}
+                }
+            )
         if self.ended_on and self.started_on and self.ended_on < self.started_on:
             raise ValidationError({"ended_on": _("An assignment cannot end before it starts.")})

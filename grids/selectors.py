@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -22,7 +22,16 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from grids.jurisdiction import scope_for
-from grids.models import STAIRWELL_TRIO, Assignment, Level, Node, Role, Staff, SupplyItem
+from grids.models import (
+    STAIRWELL_TRIO,
+    Assignment,
+    AssignmentQuerySet,
+    Level,
+    Node,
+    Role,
+    Staff,
+    SupplyItem,
+)
 
 
 def visible_nodes(user: Any) -> QuerySet[Node]:
@@ -33,7 +42,7 @@ def visible_supplies(user: Any) -> QuerySet[SupplyItem]:
     return SupplyItem.objects.filter(scope_for(user).q("node__"))
 
 
-def visible_assignments(user: Any) -> QuerySet[Assignment]:
+def visible_assignments(user: Any) -> AssignmentQuerySet:
     return Assignment.objects.filter(scope_for(user).q("node__"))
 
 
@@ -46,7 +55,7 @@ def visible_staff(user: Any) -> QuerySet[Staff]:
     return Staff.objects.filter(scope.q("home_node__") | Exists(assigned_here))
 
 
-_VISIBLE = {
+_VISIBLE: dict[type[Model], Callable[[Any], QuerySet[Any]]] = {
     Node: visible_nodes,
     Staff: visible_staff,
     Assignment: visible_assignments,

@@ -67,7 +67,15 @@ class StaffSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Staff
-        fields = ["id", "name", "phone", "party_membership", "affiliation", "organisation", "home_node"]
+        fields = [
+            "id",
+            "name",
+            "phone",
+            "party_membership",
+            "affiliation",
+            "organisation",
+            "home_node",
+        ]
 
 
 class AssignmentSerializer(serializers.ModelSerializer):

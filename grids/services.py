@@ -116,7 +116,9 @@ def move_node(*, node: Node, new_parent: Node, new_code: str | None = None) -> N
     if clashes.exists():
         raise ValidationError(_("Code %(code)s is already in use.") % {"code": new_code})
     old_prefix_len = len(old_code)
-    descendant_codes = [new_code + c[old_prefix_len:] for c in descendants.values_list("code", flat=True)]
+    descendant_codes = [
+        new_code + c[old_prefix_len:] for c in descendants.values_list("code", flat=True)
+    ]
     if Node.objects.filter(code__in=descendant_codes).exclude(pk__in=descendants).exists():
         raise ValidationError(_("Moving would give a descendant a code that is already in use."))
     descendants.update(code=Concat(Value(new_code), Substr("code", old_prefix_len + 1)))

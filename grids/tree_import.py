@@ -428,8 +428,7 @@ def load_street(
     data_changed = sum(
         1
         for node in changed
-        if tuple(getattr(node, f) for f in DATA_FIELDS)
-        != before[node.code][: len(DATA_FIELDS)]
+        if tuple(getattr(node, f) for f in DATA_FIELDS) != before[node.code][: len(DATA_FIELDS)]
     )
     result.created = sum(len(v) for v in new_by_level.values())
     result.updated = data_changed

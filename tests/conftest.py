@@ -41,7 +41,7 @@ def community_b(street: Node) -> Node:
 
 
 def first_under(node: Node, level: int) -> Node:
-    return node.get_descendants().filter(level=level).order_by("lft").first()  # type: ignore[return-value]
+    return node.get_descendants().filter(level=level).order_by("lft").first()
 
 
 def make_user(username: str, node: Node | None = None, role: str | None = None):

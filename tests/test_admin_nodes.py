@@ -104,8 +104,14 @@ def test_worker_adds_a_micro_grid_in_their_community(admin_as, alice, community_
 def test_worker_cannot_open_a_new_street(admin_as, alice):
     response = admin_as(alice).post(
         reverse("admin:grids_node_add"),
-        {"code": "330106077", "name": "私设街道", "kind": "residential", "exits": 0,
-         "supplies-TOTAL_FORMS": 0, "supplies-INITIAL_FORMS": 0},
+        {
+            "code": "330106077",
+            "name": "私设街道",
+            "kind": "residential",
+            "exits": 0,
+            "supplies-TOTAL_FORMS": 0,
+            "supplies-INITIAL_FORMS": 0,
+        },
     )
     assert response.status_code == 200
     assert not Node.objects.filter(code="330106077").exists()
@@ -130,7 +136,9 @@ def test_autocomplete_is_scoped(admin_as, alice, community_b):
     assert ids
 
 
-def test_changelist_query_count_does_not_grow_with_rows(admin_as, charlie, django_assert_max_num_queries):
+def test_changelist_query_count_does_not_grow_with_rows(
+    admin_as, charlie, django_assert_max_num_queries
+):
     client = admin_as(charlie)
     client.get(CHANGELIST)  # warm the session
     with django_assert_max_num_queries(12):
@@ -143,7 +151,10 @@ def test_coverage_page_is_scoped(admin_as, alice, community_b):
     response = client.get(reverse("admin:grids_node_coverage"))
     assert response.status_code == 200
     assert all(g.node.code.startswith(alice.staff.home_node.code) for g in response.context["gaps"])
-    assert client.get(reverse("admin:grids_node_coverage") + f"?node={community_b.pk}").status_code == 404
+    assert (
+        client.get(reverse("admin:grids_node_coverage") + f"?node={community_b.pk}").status_code
+        == 404
+    )
 
 
 def test_dave_without_assignment_sees_nothing(admin_as, dave):
@@ -161,7 +172,8 @@ def test_ledger_shown_on_change_page(admin_as, alice, community_a):
 
 
 @pytest.mark.parametrize(
-    "lang,word", [(None, "微网格治理平台"), ("zh-hans", "网格节点"), ("en", "Micro-grid administration")]
+    "lang,word",
+    [(None, "微网格治理平台"), ("zh-hans", "网格节点"), ("en", "Micro-grid administration")],
 )
 def test_admin_speaks_chinese_by_default_and_english_on_request(admin_as, charlie, lang, word):
     client = admin_as(charlie)

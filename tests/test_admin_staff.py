@@ -114,13 +114,20 @@ def test_assignment_list_is_scoped_and_posted_node_rejected(admin_as, alice, bob
     mine = services.create_staff(home_node=alice.staff.home_node, name="甲")
     response = client.post(
         reverse("admin:grids_assignment_add"),
-        {"staff": mine.pk, "node": community_b.pk, "role": Role.VOLUNTEER, "started_on": "2026-11-01"},
+        {
+            "staff": mine.pk,
+            "node": community_b.pk,
+            "role": Role.VOLUNTEER,
+            "started_on": "2026-11-01",
+        },
     )
     assert response.status_code == 200
     assert not Assignment.objects.filter(staff=mine).exists()
 
 
-def test_staff_and_assignment_lists_query_counts(admin_as, charlie, street, django_assert_max_num_queries):
+def test_staff_and_assignment_lists_query_counts(
+    admin_as, charlie, street, django_assert_max_num_queries
+):
     for i in range(15):
         staff = services.create_staff(home_node=street, name=f"员{i}")
         services.assign(staff=staff, node=street, role=Role.VOLUNTEER)

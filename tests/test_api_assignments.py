@@ -16,7 +16,9 @@ def test_create_and_end(api_as, alice, community_a):
     staff = services.create_staff(home_node=community_a, name="楼道长甲")
     stairwell = first_under(community_a, Level.STAIRWELL)
     client = api_as(alice)
-    response = client.post(URL, {"staff": staff.pk, "node": stairwell.pk, "role": Role.STAIRWELL_LEADER})
+    response = client.post(
+        URL, {"staff": staff.pk, "node": stairwell.pk, "role": Role.STAIRWELL_LEADER}
+    )
     assert response.status_code == 201, response.json()
     pk = response.json()["id"]
     ended = client.post(f"{URL}{pk}/end/", {"ended_on": datetime.date.today().isoformat()})
@@ -26,7 +28,9 @@ def test_create_and_end(api_as, alice, community_a):
 
 def test_role_at_wrong_level_is_400(api_as, alice, community_a):
     staff = services.create_staff(home_node=community_a, name="某人")
-    response = api_as(alice).post(URL, {"staff": staff.pk, "node": community_a.pk, "role": Role.GRID_LEADER})
+    response = api_as(alice).post(
+        URL, {"staff": staff.pk, "node": community_a.pk, "role": Role.GRID_LEADER}
+    )
     assert response.status_code == 400
     assert not Assignment.objects.filter(staff=staff).exists()
 
@@ -64,7 +68,10 @@ def test_an_ended_assignment_ends_the_jurisdiction_and_the_group(community_a):
     staff = services.create_staff(home_node=community_a, name="Erin", user=erin)
     today = datetime.date.today()
     assignment = services.assign(
-        staff=staff, node=community_a, role=Role.COMMUNITY_WORKER, started_on=today - datetime.timedelta(days=30)
+        staff=staff,
+        node=community_a,
+        role=Role.COMMUNITY_WORKER,
+        started_on=today - datetime.timedelta(days=30),
     )
     assert not compute_scope(erin).is_empty and erin.groups.count() == 1
     services.end_assignment(assignment=assignment, ended_on=today - datetime.timedelta(days=1))

@@ -8,7 +8,9 @@ URL = "/api/v1/coverage/"
 def test_coverage_lists_gaps_in_scope(api_as, alice, community_a):
     stairwell = first_under(community_a, Level.STAIRWELL)
     for role in (Role.STAIRWELL_LEADER, Role.INFORMATION_OFFICER):
-        services.assign(staff=services.create_staff(home_node=stairwell, name=role), node=stairwell, role=role)
+        services.assign(
+            staff=services.create_staff(home_node=stairwell, name=role), node=stairwell, role=role
+        )
     data = api_as(alice).get(URL).json()
     gaps = {g["node"]["code"]: g["missing"] for g in data["results"]}
     assert gaps[stairwell.code] == [Role.LOGISTICS_OFFICER]

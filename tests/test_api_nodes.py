@@ -21,7 +21,10 @@ def test_street_official_sees_everything(api_as, charlie):
 
 def test_filters_and_search(api_as, charlie, community_a):
     client = api_as(charlie)
-    assert codes(client.get(NODES, {"level": Level.COMMUNITY})) == {community_a.code, community_a.code[:-1] + "2"}
+    assert codes(client.get(NODES, {"level": Level.COMMUNITY})) == {
+        community_a.code,
+        community_a.code[:-1] + "2",
+    }
     assert codes(client.get(NODES, {"q": community_a.code})) >= {community_a.code}
     assert codes(client.get(NODES, {"q": community_a.name})) == {community_a.code}
     children = client.get(NODES, {"parent": community_a.pk}).json()["results"]

@@ -14,7 +14,9 @@ def test_list_is_scoped(api_as, alice, bob, community_b):
 
 def test_staff_assigned_into_my_jurisdiction_is_visible(api_as, alice, community_a, community_b):
     outsider = services.create_staff(home_node=community_b, name="派出所民警")
-    services.assign(staff=outsider, node=first_under(community_a, Level.GRID), role=Role.PART_TIME_GRID_WORKER)
+    services.assign(
+        staff=outsider, node=first_under(community_a, Level.GRID), role=Role.PART_TIME_GRID_WORKER
+    )
     names = {s["name"] for s in api_as(alice).get(STAFF).json()["results"]}
     assert "派出所民警" in names
 
@@ -26,7 +28,13 @@ def test_detail_of_other_community_is_404(api_as, alice, bob):
 
 def test_create_in_jurisdiction(api_as, alice, community_a):
     response = api_as(alice).post(
-        STAFF, {"name": "陈静", "phone": "13800001111", "home_node": community_a.pk, "party_membership": "registered"}
+        STAFF,
+        {
+            "name": "陈静",
+            "phone": "13800001111",
+            "home_node": community_a.pk,
+            "party_membership": "registered",
+        },
     )
     assert response.status_code == 201, response.json()
     assert Staff.objects.get(name="陈静").home_node == community_a

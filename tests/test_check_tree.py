@@ -14,9 +14,17 @@ def test_clean_street_passes(street, capsys):
     "corrupt",
     [
         lambda s: Node.objects.filter(pk=s.get_children()[0].pk).update(rght=999),
-        lambda s: Node.objects.filter(level=Level.GRID).filter(pk=s.get_descendants().filter(level=Level.GRID)[0].pk).update(code="330106004999001"),
-        lambda s: Node.objects.filter(pk=s.get_descendants().filter(level=Level.STAIRWELL)[0].pk).update(building=""),
-        lambda s: Node.objects.filter(pk=s.get_descendants().filter(level=Level.STAIRWELL)[1].pk).update(
+        lambda s: (
+            Node.objects.filter(level=Level.GRID)
+            .filter(pk=s.get_descendants().filter(level=Level.GRID)[0].pk)
+            .update(code="330106004999001")
+        ),
+        lambda s: Node.objects.filter(
+            pk=s.get_descendants().filter(level=Level.STAIRWELL)[0].pk
+        ).update(building=""),
+        lambda s: Node.objects.filter(
+            pk=s.get_descendants().filter(level=Level.STAIRWELL)[1].pk
+        ).update(
             unit=s.get_descendants().filter(level=Level.STAIRWELL)[0].unit,
             building=s.get_descendants().filter(level=Level.STAIRWELL)[0].building,
         ),

@@ -20,7 +20,9 @@ def test_a_code_built_from_its_parent_passes_at_every_level(parts):
         parent = code
 
 
-@given(st.integers(min_value=0, max_value=4), st.text(alphabet="0123456789", min_size=1, max_size=25))
+@given(
+    st.integers(min_value=0, max_value=4), st.text(alphabet="0123456789", min_size=1, max_size=25)
+)
 def test_a_code_of_the_wrong_length_fails(level, code):
     errors = code_rule_errors(code=code, level=level, parent_code=None)
     assert (errors == []) == (len(code) == CODE_LENGTHS[level])

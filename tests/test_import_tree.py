@@ -15,11 +15,18 @@ pytestmark = pytest.mark.django_db
 
 
 def tiny_cells() -> list[list[str]]:
-    return [as_cells(r) for r in tree_rows(SCALES["tiny"], street_code="330106050", street_name="导入街道")]
+    return [
+        as_cells(r)
+        for r in tree_rows(SCALES["tiny"], street_code="330106050", street_name="导入街道")
+    ]
 
 
 def snapshot():
-    return list(Node.objects.order_by("pk").values_list("pk", "code", "name", "tree_id", "lft", "rght", "level"))
+    return list(
+        Node.objects.order_by("pk").values_list(
+            "pk", "code", "name", "tree_id", "lft", "rght", "level"
+        )
+    )
 
 
 @pytest.mark.parametrize(
@@ -27,7 +34,10 @@ def snapshot():
     [
         lambda rows: ("tree.csv", csv_bytes(rows)),
         lambda rows: ("tree.csv", b"\xef\xbb\xbf" + csv_bytes(rows)),
-        lambda rows: ("tree.csv", csv_bytes(rows, encoding="gb18030", title="白杨街道网格底册（2026年）")),
+        lambda rows: (
+            "tree.csv",
+            csv_bytes(rows, encoding="gb18030", title="白杨街道网格底册（2026年）"),
+        ),
         lambda rows: ("tree.xlsx", xlsx_bytes(rows, title="网格划分表")),
     ],
     ids=["utf8", "utf8-bom", "gb18030-title-row", "xlsx"],
@@ -72,7 +82,12 @@ def test_nodes_absent_from_the_file_are_left_alone_and_new_ones_slot_in():
     rows = tiny_cells()
     import_tree(data=csv_bytes(rows), filename="t.csv")
     grid = rows[2]
-    partial = [rows[0], rows[1], grid, [grid[0] + "09", "新微网格", "微网格", grid[0], "住宅", "", "", ""]]
+    partial = [
+        rows[0],
+        rows[1],
+        grid,
+        [grid[0] + "09", "新微网格", "微网格", grid[0], "住宅", "", "", ""],
+    ]
     result = import_tree(data=csv_bytes(partial), filename="t.csv")
     assert result.created == 1
     assert Node.objects.count() == 40
@@ -87,10 +102,37 @@ def test_a_bad_file_lists_every_error_and_writes_nothing():
     bad = [
         *rows,
         ["330106050001999", "", "网格", "330106050001", "住宅", "", "", ""],  # empty name
-        ["330106050009001", "孤儿网格", "网格", "330106050009", "住宅", "", "", ""],  # unknown parent
-        ["33010605000100199", "跳级", "微网格", "330106050001", "住宅", "", "", ""],  # skipped level
+        [
+            "330106050009001",
+            "孤儿网格",
+            "网格",
+            "330106050009",
+            "住宅",
+            "",
+            "",
+            "",
+        ],  # unknown parent
+        [
+            "33010605000100199",
+            "跳级",
+            "微网格",
+            "330106050001",
+            "住宅",
+            "",
+            "",
+            "",
+        ],  # skipped level
         [rows[5][0], "重复", "微网格", rows[5][3], "住宅", "", "", ""],  # duplicate code
-        ["330106050002888", "错前缀", "网格", "330106050001", "住宅", "", "", ""],  # not under parent
+        [
+            "330106050002888",
+            "错前缀",
+            "网格",
+            "330106050001",
+            "住宅",
+            "",
+            "",
+            "",
+        ],  # not under parent
         ["330106050001777", "坏类型", "网格", "330106050001", "农场", "", "", ""],  # bad kind
     ]
     with pytest.raises(TreeImportFailed) as failure:
@@ -129,7 +171,7 @@ def test_broken_files_get_one_clear_message(data, filename, settings):
 
 def test_file_over_the_size_limit(settings):
     settings.MAX_IMPORT_FILE_BYTES = 1000
-    with pytest.raises(FileRejected, match="1000|MB|限"):
+    with pytest.raises(FileRejected, match=r"MB"):
         import_tree(data=csv_bytes(tiny_cells()), filename="t.csv")
 
 

@@ -22,7 +22,8 @@ def _postgres_only():
 def test_concurrent_inserts_keep_the_tree_consistent():
     street = services.create_node(parent=None, code="330106020", name="并发街道")
     communities = [
-        services.create_node(parent=street, code=f"330106020{c:03d}", name=f"社区{c}") for c in range(1, 4)
+        services.create_node(parent=street, code=f"330106020{c:03d}", name=f"社区{c}")
+        for c in range(1, 4)
     ]
     workers, per_worker = 8, 15
     errors: list[BaseException] = []
@@ -35,12 +36,14 @@ def test_concurrent_inserts_keep_the_tree_consistent():
                 community = communities[(worker + i) % len(communities)]
                 community = Node.objects.get(pk=community.pk)
                 services.create_node(
-                    parent=community, code=f"{community.code}{worker * 100 + i:03d}", name=f"网格{worker}-{i}"
+                    parent=community,
+                    code=f"{community.code}{worker * 100 + i:03d}",
+                    name=f"网格{worker}-{i}",
                 )
             if worker % 4 == 0:
                 # new streets at the same time: the forest lock
                 services.create_node(parent=None, code=f"33010603{worker}", name=f"新街道{worker}")
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+        except BaseException as error:
             errors.append(error)
         finally:
             close_old_connections()
@@ -52,7 +55,10 @@ def test_concurrent_inserts_keep_the_tree_consistent():
     for t in threads:
         t.join()
     assert errors == []
-    assert Node.objects.filter(tree_id=street.tree_id, level=Level.GRID).count() == workers * per_worker
+    assert (
+        Node.objects.filter(tree_id=street.tree_id, level=Level.GRID).count()
+        == workers * per_worker
+    )
     assert Node.objects.filter(level=Level.STREET).count() == 1 + 2
     trees, faults = check_trees()
     assert faults == []

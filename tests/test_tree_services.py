@@ -15,7 +15,9 @@ def assert_tree_ok():
 def test_create_street_and_descend(db):
     street = services.create_node(parent=None, code="330106009", name="翠苑街道")
     community = services.create_node(parent=street, code="330106009001", name="翠苑一区社区")
-    grid = services.create_node(parent=community, code="330106009001001", name="第1网格", compound="翠苑一区")
+    grid = services.create_node(
+        parent=community, code="330106009001001", name="第1网格", compound="翠苑一区"
+    )
     micro = services.create_node(parent=grid, code="33010600900100101", name="第1微网格")
     stairwell = services.create_node(
         parent=micro, code="33010600900100101001", name="3幢2单元", building="3", unit="2"
@@ -29,7 +31,9 @@ def test_create_street_and_descend(db):
 def test_a_node_may_only_hang_under_the_level_above(street):
     grid = first_under(street, Level.GRID)
     with pytest.raises(ValidationError):
-        services.create_node(parent=grid, code=grid.code + "001", name="跳级楼道", building="1", unit="1")
+        services.create_node(
+            parent=grid, code=grid.code + "001", name="跳级楼道", building="1", unit="1"
+        )
     assert not Node.objects.filter(name="跳级楼道").exists()
 
 
@@ -124,7 +128,9 @@ def test_ledger_rolls_up(street, community_a):
     stairwell = first_under(grid, Level.STAIRWELL)
     services.update_node(node=stairwell, exits=2)
     services.update_node(node=grid, exits=1)
-    services.add_supply(node=grid, item="沙袋", quantity=Decimal("50"), unit="个", location="物业仓库")
+    services.add_supply(
+        node=grid, item="沙袋", quantity=Decimal("50"), unit="个", location="物业仓库"
+    )
     services.add_supply(node=stairwell, item="沙袋", quantity=Decimal("10"), unit="个")
     services.add_supply(node=stairwell, item="手电筒", quantity=Decimal("3"), unit="把")
     result = ledger(community_a)

@@ -11,8 +11,21 @@ from grids.models import Level
 from grids.tree_import import TreeRow
 
 CHINESE_HEADER = ["编码", "名称", "层级", "上级编码", "类型", "小区", "楼幢", "单元"]
-LEVEL_CN = {Level.STREET: "街道", Level.COMMUNITY: "社区", Level.GRID: "网格", Level.MICRO_GRID: "微网格", Level.STAIRWELL: "楼道"}
-KIND_CN = {"residential": "住宅", "campus": "高校", "enterprise": "企业", "park": "园区", "commercial": "商务楼宇", "market": "市场"}
+LEVEL_CN = {
+    Level.STREET: "街道",
+    Level.COMMUNITY: "社区",
+    Level.GRID: "网格",
+    Level.MICRO_GRID: "微网格",
+    Level.STAIRWELL: "楼道",
+}
+KIND_CN = {
+    "residential": "住宅",
+    "campus": "高校",
+    "enterprise": "企业",
+    "park": "园区",
+    "commercial": "商务楼宇",
+    "market": "市场",
+}
 
 
 def as_cells(row: TreeRow) -> list[str]:

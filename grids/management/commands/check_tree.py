@@ -20,4 +20,6 @@ class Command(BaseCommand):
             Level(level).label: Node.objects.filter(level=level).count() for level in Level.values
         }
         summary = ", ".join(f"{label} {n}" for label, n in counts.items())
-        self.stdout.write(_("%(trees)d tree(s) OK: %(summary)s") % {"trees": trees, "summary": summary})
+        self.stdout.write(
+            _("%(trees)d tree(s) OK: %(summary)s") % {"trees": trees, "summary": summary}
+        )

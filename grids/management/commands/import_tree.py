@@ -22,7 +22,9 @@ class Command(BaseCommand):
         try:
             data = path.read_bytes()
         except OSError as error:
-            raise CommandError(_("Cannot read %(path)s: %(error)s") % {"path": path, "error": error}) from error
+            raise CommandError(
+                _("Cannot read %(path)s: %(error)s") % {"path": path, "error": error}
+            ) from error
         errors: list[dict[str, object]] = []
         summary: dict[str, object] = {}
         try:
@@ -45,7 +47,10 @@ class Command(BaseCommand):
                 self.stderr.write(_("line %(line)s, column %(column)s: %(message)s") % e)
         else:
             self.stdout.write(
-                _("Street %(street)s: %(rows)d rows, %(created)d created, %(updated)d updated, %(unchanged)d unchanged.")
+                _(
+                    "Street %(street)s: %(rows)d rows, %(created)d created, "
+                    "%(updated)d updated, %(unchanged)d unchanged."
+                )
                 % summary
             )
         if errors:

@@ -21,7 +21,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         has_tree = Node.objects.exists()
         if has_tree and not options["if_empty"]:
-            raise CommandError(_("The database already holds a street; demo data goes only into an empty one."))
+            raise CommandError(
+                _("The database already holds a street; demo data goes only into an empty one.")
+            )
         if has_tree:
             logins = demo.existing_logins()
         else:
@@ -32,7 +34,11 @@ class Command(BaseCommand):
                 % {"c": counts[1], "g": counts[2], "m": counts[3], "s": counts[4]}
             )
         if logins:
-            self.stdout.write(self.style.SUCCESS(_("Demo logins (password: %(pw)s):") % {"pw": demo.DEMO_PASSWORD}))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _("Demo logins (password: %(pw)s):") % {"pw": demo.DEMO_PASSWORD}
+                )
+            )
             self.stdout.write(f"  admin        {_('superuser')}")
             for login in logins:
                 self.stdout.write(f"  {login.username:<12} {login.role} · {login.node_name}")

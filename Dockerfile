@@ -1,0 +1,15 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VAR_DIR=/var/lib/microgrid
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY config config
+COPY common common
+COPY grids grids
+COPY residents residents
+COPY tasks tasks
+COPY deliberation deliberation
+RUN pip install --no-cache-dir .
+COPY . .
+RUN DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -1,0 +1,58 @@
+"""In Debian's Chromium: a community worker logs in, opens the tree, sees only their community."""
+
+import os
+import shutil
+
+import pytest
+
+from tests.conftest import PASSWORD, make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def page():
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; CI installs Debian's chromium package")
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(locale="zh-CN")
+        yield context.new_page()
+        browser.close()
+
+
+def test_worker_sees_only_their_community(page, live_server, community_a, community_b):
+    from grids.models import Role
+
+    make_user("alice", community_a, Role.COMMUNITY_WORKER)
+    page.goto(f"{live_server.url}/admin/login/")
+    assert "登录" in page.content()
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.goto(f"{live_server.url}/admin/grids/node/")
+    rows = page.locator("#result_list tbody tr")
+    text = rows.all_inner_texts()
+    assert any(community_a.name in t for t in text)
+    assert not any(community_b.name in t for t in text)
+    assert not any(community_b.code in t for t in text)
+
+    # drill down: the community's grids, with a path back
+    page.click(f"td.field-children_link a[href$='parent__id__exact={community_a.pk}']")
+    page.wait_for_selector("#drill-path")
+    codes = page.locator("#result_list tbody td.field-code").all_inner_texts()
+    assert codes and all(c.startswith(community_a.code) and len(c) == 15 for c in codes)
+    page.screenshot(path=os.environ.get("BROWSER_SCREENSHOT", "/tmp/tree.png"), full_page=True)
+
+    # the other community by URL is a 404
+    response = page.goto(f"{live_server.url}/admin/grids/node/{community_b.pk}/change/")
+    assert response is not None and response.status == 404

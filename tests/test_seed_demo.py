@@ -1,0 +1,44 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from grids.demo import SCALES, tree_rows
+from grids.integrity import check_trees
+from grids.models import Level, Node, Role
+from grids.selectors import coverage_gaps
+
+pytestmark = pytest.mark.django_db
+
+
+def test_street_scale_has_the_baiyang_shape():
+    rows = tree_rows(SCALES["street"])
+    counts = {level: sum(1 for r in rows if r.level == level) for level in Level.values}
+    assert counts == {0: 1, 1: 25, 2: 237, 3: 1166, 4: 4664}
+    addresses = {(r.compound, r.building, r.unit) for r in rows if r.level == Level.STAIRWELL}
+    assert len(addresses) == 4664
+
+
+def test_tiny_seed_is_deterministic_with_logins_and_gaps(capsys):
+    call_command("seed_demo", "--scale", "tiny")
+    out = capsys.readouterr().out
+    assert "worker" in out and "demo-2026" in out
+    assert check_trees()[1] == []
+    names = list(Node.objects.order_by("lft").values_list("name", flat=True))
+    User = get_user_model()
+    worker = User.objects.get(username="worker")
+    assert worker.check_password("demo-2026") and worker.groups.filter(name="社区工作者").exists()
+    superuser = User.objects.get(username="admin")
+    gaps = coverage_gaps(user=superuser)
+    assert gaps, "the demo street keeps a few deliberate gaps"
+    assert len(gaps) < Node.objects.filter(level__gte=Level.GRID).count() / 5
+    assert (
+        Node.objects.get(level=Level.STREET).assignments.filter(role=Role.STREET_OFFICIAL).count()
+        == 3
+    )
+
+    with pytest.raises(CommandError):
+        call_command("seed_demo", "--scale", "tiny")
+    call_command("seed_demo", "--if-empty")
+    assert "worker" in capsys.readouterr().out
+    assert list(Node.objects.order_by("lft").values_list("name", flat=True)) == names
