@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import ForeignKey, Model, QuerySet
@@ -81,6 +82,19 @@ class NodeForm(ModelForm):
             "exits",
             "notes",
         ]
+
+
+class MoveNodeForm(forms.Form):
+    new_parent = forms.ModelChoiceField(queryset=Node.objects.none(), label=_("new parent"))
+    new_code = forms.CharField(
+        label=_("new code"),
+        required=False,
+        help_text=_("Leave empty for the next free code under the new parent."),
+    )
+
+    def __init__(self, *args: Any, targets: QuerySet[Node], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["new_parent"].queryset = targets  # type: ignore[attr-defined]
 
 
 @admin.register(Node)
@@ -178,6 +192,17 @@ class NodeAdmin(JurisdictionAdminMixin, MPTTModelAdmin):
             obj.pk = created.pk
             obj.refresh_from_db()
 
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        supplies = formset.save(commit=False)
+        for supply in formset.deleted_objects:
+            services.remove_supply(supply=supply)
+        for supply in supplies:
+            fields = {f: getattr(supply, f) for f in ("item", "quantity", "unit", "location")}
+            if supply.pk is None:
+                services.add_supply(node=form.instance, **fields)
+            else:
+                services.update_supply(supply=supply, **fields)
+
     def delete_model(self, request: HttpRequest, obj: Node) -> None:
         services.delete_node(node=obj)
 
@@ -197,8 +222,51 @@ class NodeAdmin(JurisdictionAdminMixin, MPTTModelAdmin):
                 self.admin_site.admin_view(self.coverage_view),
                 name="grids_node_coverage",
             ),
+            path(
+                "<int:node_id>/move/",
+                self.admin_site.admin_view(self.move_view),
+                name="grids_node_move",
+            ),
             *super().get_urls(),
         ]
+
+    def move_view(self, request: HttpRequest, node_id: int) -> HttpResponse:
+        node = get_object_or_404(selectors.visible_nodes(request.user), pk=node_id)
+        if not self.has_change_permission(request, node) or node.is_root_node():
+            raise PermissionDenied
+        targets = (
+            selectors.visible_nodes(request.user)
+            .filter(level=node.level - 1)
+            .exclude(pk=node.parent_id)
+            .order_by("tree_id", "lft")
+        )
+        form = MoveNodeForm(request.POST or None, targets=targets)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.move_node(
+                    node=node,
+                    new_parent=form.cleaned_data["new_parent"],
+                    new_code=form.cleaned_data["new_code"] or None,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                node.refresh_from_db()
+                self.message_user(
+                    request,
+                    _("%(node)s moved; its new code is %(code)s.")
+                    % {"node": node.name, "code": node.code},
+                    messages.SUCCESS,
+                )
+                return redirect(reverse("admin:grids_node_change", args=[node.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Move %(node)s") % {"node": node.name},
+            "node": node,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/grids/node/move.html", context)
 
     def coverage_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):

@@ -180,6 +180,20 @@ def add_supply(
 
 
 @transaction.atomic
+def update_supply(*, supply: SupplyItem, **fields: Any) -> SupplyItem:
+    for name, value in fields.items():
+        setattr(supply, name, value)
+    supply.full_clean()
+    supply.save()
+    return supply
+
+
+@transaction.atomic
+def remove_supply(*, supply: SupplyItem) -> None:
+    supply.delete()
+
+
+@transaction.atomic
 def create_staff(
     *,
     home_node: Node,

@@ -180,3 +180,47 @@ def test_admin_speaks_chinese_by_default_and_english_on_request(admin_as, charli
     if lang:
         client.cookies["django_language"] = lang
     assert word in client.get(CHANGELIST).content.decode()
+
+
+def test_move_through_the_admin(admin_as, alice, community_a):
+    from grids.integrity import check_trees
+
+    grids = list(community_a.get_children())
+    micro = grids[0].get_children()[0]
+    client = admin_as(alice)
+    page = client.get(reverse("admin:grids_node_change", args=[micro.pk]))
+    assert reverse("admin:grids_node_move", args=[micro.pk]) in page.content.decode()
+    response = client.post(
+        reverse("admin:grids_node_move", args=[micro.pk]), {"new_parent": grids[1].pk}
+    )
+    assert response.status_code == 302
+    micro.refresh_from_db()
+    assert micro.parent_id == grids[1].pk and micro.code.startswith(grids[1].code)
+    assert check_trees()[1] == []
+
+
+def test_move_into_another_community_is_refused(admin_as, alice, community_a, community_b):
+    micro = first_under(community_a, Level.MICRO_GRID)
+    grid_b = first_under(community_b, Level.GRID)
+    client = admin_as(alice)
+    response = client.post(
+        reverse("admin:grids_node_move", args=[micro.pk]), {"new_parent": grid_b.pk}
+    )
+    assert response.status_code == 200 and response.context["form"].errors
+    micro_b = first_under(community_b, Level.MICRO_GRID)
+    assert client.get(reverse("admin:grids_node_move", args=[micro_b.pk])).status_code == 404
+    before = micro.code
+    micro.refresh_from_db()
+    assert micro.code == before
+
+
+def test_move_to_a_taken_code_shows_the_error(admin_as, charlie, community_a):
+    grids = list(community_a.get_children())
+    micro = grids[0].get_children()[0]
+    taken = grids[1].get_children()[0].code
+    response = admin_as(charlie).post(
+        reverse("admin:grids_node_move", args=[micro.pk]),
+        {"new_parent": grids[1].pk, "new_code": taken},
+    )
+    assert response.status_code == 200
+    assert "已被使用" in response.content.decode()

@@ -19,7 +19,7 @@ def _postgres_only():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_inserts_keep_the_tree_consistent():
+def test_concurrent_inserts_keep_the_tree_consistent() -> None:
     street = services.create_node(parent=None, code="330106020", name="并发街道")
     communities = [
         services.create_node(parent=street, code=f"330106020{c:03d}", name=f"社区{c}")

@@ -39,6 +39,7 @@ class Command(BaseCommand):
                     _("Demo logins (password: %(pw)s):") % {"pw": demo.DEMO_PASSWORD}
                 )
             )
-            self.stdout.write(f"  admin        {_('superuser')}")
+            superuser = _("superuser")
+            self.stdout.write(f"  {'admin':<12} {superuser}")
             for login in logins:
                 self.stdout.write(f"  {login.username:<12} {login.role} · {login.node_name}")
