@@ -224,3 +224,11 @@ def test_move_to_a_taken_code_shows_the_error(admin_as, charlie, community_a):
     )
     assert response.status_code == 200
     assert "已被使用" in response.content.decode()
+
+
+def test_language_can_be_switched_to_english(admin_as, charlie):
+    client = admin_as(charlie)
+    page = client.get(CHANGELIST).content.decode()
+    assert 'id="language-switch"' in page
+    client.post(reverse("set_language"), {"language": "en", "next": CHANGELIST})
+    assert "Micro-grid administration" in client.get(CHANGELIST).content.decode()

@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 from tests.conftest import PASSWORD, make_user
 
@@ -28,6 +29,9 @@ def page():
         context = browser.new_context(locale="zh-CN")
         yield context.new_page()
         browser.close()
+        # The ORM calls made inside Playwright's event loop opened their own
+        # connection; close it so the test database can be dropped.
+        connections.close_all()
 
 
 def test_worker_sees_only_their_community(page, live_server, community_a, community_b):
