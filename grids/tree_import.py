@@ -209,7 +209,13 @@ def _validate(
     levels = {code: node.level for code, node in existing.items()}
     for row in rows:
         levels.setdefault(row.code, row.level)
-    addresses: dict[tuple[str, str, str], int] = {}
+    file_codes = {row.code for row in rows}
+    # Stairwells already in the database keep their address; the file may not reuse it.
+    addresses: dict[tuple[str, str, str], int | str] = {
+        (node.compound, node.building, node.unit): node.code
+        for code, node in existing.items()
+        if node.level == Level.STAIRWELL and code not in file_codes
+    }
     for row in rows:
         if row.code in first_line:
             problems.append(
@@ -292,14 +298,25 @@ def _validate(
                 )
             else:
                 address = (compounds[row.code], row.building, row.unit)
-                if address in addresses:
+                taken_by = addresses.get(address)
+                if isinstance(taken_by, int):
                     problems.append(
                         _problem(
                             row.line,
                             "unit",
                             "duplicate_address",
                             _("%(address)s already appears on line %(line)d.")
-                            % {"address": "".join(address), "line": addresses[address]},
+                            % {"address": "".join(address), "line": taken_by},
+                        )
+                    )
+                elif taken_by is not None:
+                    problems.append(
+                        _problem(
+                            row.line,
+                            "unit",
+                            "duplicate_address",
+                            _("%(address)s is already stairwell %(code)s.")
+                            % {"address": "".join(address), "code": taken_by},
                         )
                     )
                 addresses[address] = row.line

@@ -195,3 +195,23 @@ def test_dry_run_writes_nothing():
     result = import_tree(data=csv_bytes(tiny_cells()), filename="t.csv", dry_run=True)
     assert result.created == 39
     assert Node.objects.count() == 0
+
+
+def test_a_new_stairwell_may_not_reuse_an_existing_address():
+    rows = tiny_cells()
+    import_tree(data=csv_bytes(rows), filename="t.csv")
+    stairwell = next(r for r in rows if r[2] == "楼道")
+    twin = [
+        stairwell[0][:-3] + "099",
+        "重复地址",
+        "楼道",
+        stairwell[3],
+        "住宅",
+        "",
+        stairwell[6],
+        stairwell[7],
+    ]
+    with pytest.raises(TreeImportFailed) as failure:
+        import_tree(data=csv_bytes([twin]), filename="t.csv")
+    assert [p.code for p in failure.value.problems] == ["duplicate_address"]
+    assert stairwell[0] in failure.value.problems[0].message
