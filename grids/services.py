@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from grids.locking import lock_forest, lock_trees, lock_trees_of
 from grids.models import CODE_LENGTHS, Assignment, Level, Node, Staff, SupplyItem
 from grids.roles import ROLE_GROUP
+from grids.signals import subtree_moved
 
 NODE_EDITABLE_FIELDS = frozenset({"name", "kind", "compound", "building", "unit", "exits", "notes"})
 
@@ -126,6 +127,7 @@ def move_node(*, node: Node, new_parent: Node, new_code: str | None = None) -> N
     node.code = new_code
     node.full_clean()
     node.save()
+    subtree_moved.send(sender=Node, node=node)
     return node
 
 

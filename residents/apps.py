@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ResidentsConfig(AppConfig):
     name = "residents"
     verbose_name = _("Residents")
+
+    def ready(self) -> None:
+        from residents import receivers  # noqa: F401 - connects the signal receivers

@@ -2,6 +2,7 @@
 
 import ast
 import gettext
+import re
 from pathlib import Path
 
 from django.conf import settings
@@ -44,3 +45,13 @@ def test_compiled_catalog_is_current():
         if "%(counter)s" not in msgid and "%(n)s" not in msgid and compiled.gettext(msgid) != text
     ]
     assert stale == []
+
+
+def test_translations_keep_their_placeholders():
+    placeholder = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
+    wrong = [
+        msgid
+        for msgid, text in po_messages()
+        if sorted(placeholder.findall(msgid)) != sorted(placeholder.findall(text))
+    ]
+    assert wrong == []

@@ -1,0 +1,86 @@
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from common.tabular import FileRejected, Problem
+from grids.jurisdiction import Scope, scope_for
+from residents.register_import import RegisterRejected, RegisterResult, import_register
+
+
+class Command(BaseCommand):
+    help = "Import a household register (CSV in UTF-8/BOM/GB18030, or XLSX)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Check and count; write nothing."
+        )
+        parser.add_argument(
+            "--skip-invalid", action="store_true", help="Write the good rows, report the rest."
+        )
+        parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+        parser.add_argument("--user", help="Import as this user, within their jurisdiction.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        user = None
+        scope = Scope(everything=True)
+        if options["user"]:
+            user = get_user_model().objects.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(_("No user %(name)s.") % {"name": options["user"]})
+            scope = scope_for(user)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise CommandError(
+                _("Cannot read %(path)s: %(error)s") % {"path": path, "error": error}
+            ) from error
+        try:
+            result = import_register(
+                data=data,
+                filename=path.name,
+                scope=scope,
+                user=user,
+                dry_run=options["dry_run"],
+                skip_invalid=options["skip_invalid"],
+            )
+        except RegisterRejected as rejected:
+            result = rejected.result
+        except FileRejected as error:
+            result = RegisterResult()
+            result.errors = [Problem(0, "", "bad_file", str(error))]
+        self._report(result, as_json=options["json"])
+        if result.errors:
+            message = (
+                _("Good rows were written; %(n)d problem(s) skipped.")
+                if result.written
+                else _("Nothing was written: %(n)d problem(s).")
+            )
+            raise CommandError(message % {"n": len(result.errors)}, returncode=1)
+
+    def _report(self, result: RegisterResult, *, as_json: bool) -> None:
+        if as_json:
+            summary = result.as_dict()
+            summary.pop("written")
+            summary.pop("batch")
+            self.stdout.write(json.dumps(summary, ensure_ascii=False, default=str))
+            return
+        for problem in result.errors:
+            self.stderr.write(
+                _("line %(line)s, column %(column)s: %(message)s") % problem.as_dict()
+            )
+        self.stdout.write(
+            _(
+                "%(rows)d rows: households %(households_created)d new, "
+                "%(households_updated)d updated; persons %(persons_created)d new, "
+                "%(persons_updated)d updated, %(unchanged)d unchanged."
+            )
+            % result.as_dict()
+        )
+        sys.stdout.flush()

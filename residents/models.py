@@ -1,0 +1,338 @@
+"""The household roster: households in stairwells, the people in them, their events.
+
+A household carries its street, community, grid and micro-grid as columns,
+kept right by a receiver of grids.signals.subtree_moved, so scoping and
+counting never walk the tree row by row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from grids.models import Level, Node, Staff
+
+
+class HousingStatus(models.TextChoices):
+    OWNER_OCCUPIED = "owner_occupied", _("Owner-occupied")
+    RENTED = "rented", _("Rented")
+    VACANT = "vacant", _("Vacant")
+    COMMERCIAL = "commercial", _("Commercial use")
+
+
+# The household's columns for each ancestor level of its stairwell.
+ANCESTOR_FIELDS: dict[int, str] = {
+    Level.STREET: "street",
+    Level.COMMUNITY: "community",
+    Level.GRID: "grid",
+    Level.MICRO_GRID: "micro_grid",
+    Level.STAIRWELL: "stairwell",
+}
+
+
+def _node_fk(verbose_name: Any, level: int, *, db_index: bool = True) -> models.ForeignKey:
+    return models.ForeignKey(
+        Node,
+        verbose_name=verbose_name,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": level},
+        db_index=db_index,
+    )
+
+
+class Household(models.Model):
+    # Indexed through household_one_per_room (stairwell, room).
+    stairwell = models.ForeignKey(
+        Node,
+        verbose_name=_("stairwell"),
+        on_delete=models.PROTECT,
+        related_name="households",
+        limit_choices_to={"level": Level.STAIRWELL},
+        db_index=False,
+    )
+    street = _node_fk(_("street"), Level.STREET)
+    # Indexed through household_comm_status_idx (community, housing_status).
+    community = _node_fk(_("community"), Level.COMMUNITY, db_index=False)
+    grid = _node_fk(_("grid"), Level.GRID)
+    micro_grid = _node_fk(_("micro-grid"), Level.MICRO_GRID)
+    room = models.CharField(_("room"), max_length=20)
+    number = models.CharField(_("household number"), max_length=30, blank=True)
+    housing_status = models.CharField(
+        _("housing status"),
+        max_length=16,
+        choices=HousingStatus.choices,
+        default=HousingStatus.OWNER_OCCUPIED,
+    )
+    area = models.DecimalField(
+        _("exclusive area (m²)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    owner = models.CharField(_("owner"), max_length=50, blank=True)
+    # History is read per record (by id) and per import batch; indexes on the
+    # copied foreign keys would only slow the bulk writes.
+    history = HistoricalRecords(no_db_index=list(ANCESTOR_FIELDS.values()))
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        constraints = [
+            models.UniqueConstraint(fields=["stairwell", "room"], name="household_one_per_room"),
+            models.UniqueConstraint(
+                fields=["street", "number"],
+                condition=~Q(number=""),
+                name="household_number_unique_in_street",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["community", "housing_status"], name="household_comm_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stairwell.compound}{self.stairwell.name}{self.room}"
+
+    def clean(self) -> None:
+        if self.stairwell_id is not None and self.stairwell.level != Level.STAIRWELL:
+            raise ValidationError({"stairwell": _("A household lives in a stairwell.")})
+
+    def set_ancestors(self) -> None:
+        """Copy the stairwell's ancestors into the household's columns."""
+        for node in self.stairwell.get_ancestors():
+            setattr(self, ANCESTOR_FIELDS[node.level], node)
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", _("Head of household")
+    SPOUSE = "spouse", _("Spouse")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    GRANDCHILD = "grandchild", _("Grandchild")
+    GRANDPARENT = "grandparent", _("Grandparent")
+    SIBLING = "sibling", _("Sibling")
+    CHILD_IN_LAW = "child_in_law", _("Child-in-law")
+    TENANT = "tenant", _("Tenant")
+    OTHER = "other", _("Other relative")
+
+
+class ResidenceType(models.TextChoices):
+    REGISTERED = "registered", _("Registered (户籍)")
+    FLOATING = "floating", _("Floating (流动)")
+    OVERSEAS = "overseas", _("Overseas (境外)")
+
+
+class PoliticalStatus(models.TextChoices):
+    PARTY_MEMBER = "party_member", _("CPC member")
+    PROBATIONARY = "probationary", _("Probationary CPC member")
+    LEAGUE_MEMBER = "league_member", _("Communist Youth League member")
+    DEMOCRATIC_PARTY = "democratic_party", _("Democratic party member")
+    MASSES = "masses", _("Masses")
+
+
+class PartyKind(models.TextChoices):
+    NONE = "", _("—")
+    WORKPLACE = "workplace", _("At workplace (在职)")
+    REGISTERED = "registered", _("Registered here (在册)")
+
+
+class Tag(models.Model):
+    """A special-group tag (独居老人, 低保…); the list is data, so it can grow."""
+
+    name = models.CharField(_("name"), max_length=30, unique=True)
+
+    class Meta:
+        verbose_name = _("special-group tag")
+        verbose_name_plural = _("special-group tags")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="members"
+    )
+    name = models.CharField(_("name"), max_length=50)
+    id_number = models.CharField(_("ID number"), max_length=18, unique=True, null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    relation = models.CharField(
+        _("relation to head"), max_length=16, choices=Relation.choices, default=Relation.OTHER
+    )
+    ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True)
+    residence_type = models.CharField(
+        _("residence type"),
+        max_length=16,
+        choices=ResidenceType.choices,
+        default=ResidenceType.REGISTERED,
+    )
+    political_status = models.CharField(
+        _("political status"),
+        max_length=20,
+        choices=PoliticalStatus.choices,
+        default=PoliticalStatus.MASSES,
+    )
+    party_kind = models.CharField(
+        _("party membership kind"), max_length=16, choices=PartyKind.choices, blank=True
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("special groups"), blank=True)
+    moved_in_on = models.DateField(_("moved in on"), null=True, blank=True)
+    moved_out_on = models.DateField(_("moved out on"), null=True, blank=True)
+    deceased_on = models.DateField(_("deceased on"), null=True, blank=True)
+    history = HistoricalRecords(m2m_fields=[tags], no_db_index=["id_number", "household"])
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=Q(relation="head"),
+                name="person_one_head_per_household",
+            ),
+        ]
+        indexes = [models.Index(fields=["phone"], name="person_phone_idx")]
+        permissions = [("view_personal_data", _("Can see full ID numbers and phones"))]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LifeEventKind(models.TextChoices):
+    BIRTH = "birth", _("Birth")
+    MARRIAGE = "marriage", _("Marriage")
+    DEATH = "death", _("Death")
+    MOVE_IN = "move_in", _("Moving in")
+    MOVE_OUT = "move_out", _("Moving out")
+
+
+class LifeEvent(models.Model):
+    """喜事丧事 and moves, per household."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="events"
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=LifeEventKind.choices)
+    occurred_on = models.DateField(_("date"))
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("life event")
+        verbose_name_plural = _("life events")
+        indexes = [models.Index(fields=["occurred_on"], name="lifeevent_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_on}"
+
+
+class Visit(models.Model):
+    """走访 / 民情日记."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="visits"
+    )
+    visitor = models.ForeignKey(
+        Staff, verbose_name=_("visitor"), on_delete=models.PROTECT, related_name="visits"
+    )
+    visited_on = models.DateField(_("visited on"))
+    notes = models.TextField(_("notes"))
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+
+    def __str__(self) -> str:
+        return f"{self.visitor} {self.visited_on}"
+
+
+class AccessLog(models.Model):
+    """Every unmasked view and every export of personal data."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Viewed in full")
+        EXPORT = "export", _("Exported")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    what = models.CharField(_("what"), max_length=200)
+    object_ids = models.TextField(_("records"), blank=True)
+    count = models.PositiveIntegerField(_("number of records"), default=0)
+
+    class Meta:
+        verbose_name = _("personal-data access")
+        verbose_name_plural = _("personal-data access log")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_action_display()} {self.what}"
+
+
+class ImportBatch(models.Model):
+    """One register import: who, when, which file, what it did, and what went wrong."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked, awaiting confirmation")
+        APPLYING = "applying", _("Writing")
+        APPLIED = "applied", _("Imported")
+        FAILED = "failed", _("Failed")
+        UNDONE = "undone", _("Undone")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    filename = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    skip_invalid = models.BooleanField(_("skip invalid rows"), default=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows processed"), default=0)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    applied_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("register import")
+        verbose_name_plural = _("register imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def history_reason(self) -> str:
+        """The change reason stamped on every history row this batch writes."""
+        return f"import:{self.pk}"

@@ -1,0 +1,15 @@
+from typing import Any
+
+from django.dispatch import receiver
+
+from grids.models import Node
+from grids.signals import subtree_moved
+from residents.models import ANCESTOR_FIELDS, Household
+
+
+@receiver(subtree_moved)
+def households_follow_their_stairwell(sender: Any, node: Node, **kwargs: Any) -> None:
+    """A moved node's households take its new ancestors (one UPDATE)."""
+    Household.objects.filter(**{ANCESTOR_FIELDS[node.level]: node}).update(
+        **{ANCESTOR_FIELDS[a.level]: a for a in node.get_ancestors()}
+    )

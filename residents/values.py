@@ -1,0 +1,155 @@
+"""Reading the values people write in register cells: dates, areas, choices."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal, InvalidOperation
+
+from residents.models import (
+    HousingStatus,
+    PartyKind,
+    PoliticalStatus,
+    Relation,
+    ResidenceType,
+    Sex,
+)
+
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+_DATE_PATTERNS = [
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+]
+
+
+def parse_date(text: str) -> datetime.date:
+    """1985-03-02, 1985/3/2, 1985.3.2, 19850302, 1985年3月2日 or an Excel serial."""
+    text = text.strip()
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            return datetime.date(*(int(g) for g in match.groups()))
+    if re.fullmatch(r"\d{1,5}(?:\.0+)?", text):
+        serial = int(float(text))
+        if 1 <= serial <= 80000:
+            return EXCEL_EPOCH + datetime.timedelta(days=serial)
+    raise ValueError(text)
+
+
+def parse_area(text: str) -> Decimal:
+    cleaned = (
+        text.strip().replace("㎡", "").replace("平方米", "").replace("m²", "").replace(",", "")
+    )
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation as error:
+        raise ValueError(text) from error
+    if not value.is_finite() or value < 0 or value >= 1_000_000:
+        raise ValueError(text)
+    return value.quantize(Decimal("0.01"))
+
+
+SEX_WORDS = {
+    "男": Sex.MALE,
+    "男性": Sex.MALE,
+    "m": Sex.MALE,
+    "女": Sex.FEMALE,
+    "女性": Sex.FEMALE,
+    "f": Sex.FEMALE,
+}
+
+RELATION_WORDS = {
+    "户主": Relation.HEAD,
+    "本人": Relation.HEAD,
+    "配偶": Relation.SPOUSE,
+    "妻": Relation.SPOUSE,
+    "妻子": Relation.SPOUSE,
+    "夫": Relation.SPOUSE,
+    "丈夫": Relation.SPOUSE,
+    "子": Relation.CHILD,
+    "女": Relation.CHILD,
+    "儿子": Relation.CHILD,
+    "女儿": Relation.CHILD,
+    "长子": Relation.CHILD,
+    "次子": Relation.CHILD,
+    "长女": Relation.CHILD,
+    "次女": Relation.CHILD,
+    "之子": Relation.CHILD,
+    "之女": Relation.CHILD,
+    "子女": Relation.CHILD,
+    "父亲": Relation.PARENT,
+    "母亲": Relation.PARENT,
+    "父": Relation.PARENT,
+    "母": Relation.PARENT,
+    "父母": Relation.PARENT,
+    "孙子": Relation.GRANDCHILD,
+    "孙女": Relation.GRANDCHILD,
+    "外孙": Relation.GRANDCHILD,
+    "外孙女": Relation.GRANDCHILD,
+    "孙子女": Relation.GRANDCHILD,
+    "祖父": Relation.GRANDPARENT,
+    "祖母": Relation.GRANDPARENT,
+    "外祖父": Relation.GRANDPARENT,
+    "外祖母": Relation.GRANDPARENT,
+    "兄": Relation.SIBLING,
+    "弟": Relation.SIBLING,
+    "姐": Relation.SIBLING,
+    "妹": Relation.SIBLING,
+    "兄弟姐妹": Relation.SIBLING,
+    "儿媳": Relation.CHILD_IN_LAW,
+    "女婿": Relation.CHILD_IN_LAW,
+    "租户": Relation.TENANT,
+    "租客": Relation.TENANT,
+    "其他": Relation.OTHER,
+}
+
+RESIDENCE_WORDS = {
+    "户籍": ResidenceType.REGISTERED,
+    "户籍人口": ResidenceType.REGISTERED,
+    "常住": ResidenceType.REGISTERED,
+    "常住人口": ResidenceType.REGISTERED,
+    "流动": ResidenceType.FLOATING,
+    "流动人口": ResidenceType.FLOATING,
+    "暂住": ResidenceType.FLOATING,
+    "外来人口": ResidenceType.FLOATING,
+    "境外": ResidenceType.OVERSEAS,
+    "境外人员": ResidenceType.OVERSEAS,
+    "境外人口": ResidenceType.OVERSEAS,
+}
+
+# (political status, party kind)
+POLITICAL_WORDS: dict[str, tuple[str, str]] = {
+    "中共党员": (PoliticalStatus.PARTY_MEMBER, PartyKind.NONE),
+    "党员": (PoliticalStatus.PARTY_MEMBER, PartyKind.NONE),
+    "中共党员(在职)": (PoliticalStatus.PARTY_MEMBER, PartyKind.WORKPLACE),
+    "中共党员(在册)": (PoliticalStatus.PARTY_MEMBER, PartyKind.REGISTERED),
+    "在职党员": (PoliticalStatus.PARTY_MEMBER, PartyKind.WORKPLACE),
+    "在册党员": (PoliticalStatus.PARTY_MEMBER, PartyKind.REGISTERED),
+    "中共预备党员": (PoliticalStatus.PROBATIONARY, PartyKind.NONE),
+    "预备党员": (PoliticalStatus.PROBATIONARY, PartyKind.NONE),
+    "共青团员": (PoliticalStatus.LEAGUE_MEMBER, PartyKind.NONE),
+    "团员": (PoliticalStatus.LEAGUE_MEMBER, PartyKind.NONE),
+    "民主党派": (PoliticalStatus.DEMOCRATIC_PARTY, PartyKind.NONE),
+    "群众": (PoliticalStatus.MASSES, PartyKind.NONE),
+    "无党派人士": (PoliticalStatus.MASSES, PartyKind.NONE),
+    "": (PoliticalStatus.MASSES, PartyKind.NONE),
+}
+
+HOUSING_WORDS = {
+    "自住": HousingStatus.OWNER_OCCUPIED,
+    "自有": HousingStatus.OWNER_OCCUPIED,
+    "自购": HousingStatus.OWNER_OCCUPIED,
+    "出租": HousingStatus.RENTED,
+    "租住": HousingStatus.RENTED,
+    "租赁": HousingStatus.RENTED,
+    "空置": HousingStatus.VACANT,
+    "闲置": HousingStatus.VACANT,
+    "商用": HousingStatus.COMMERCIAL,
+    "经营": HousingStatus.COMMERCIAL,
+}
+
+
+def word(text: str) -> str:
+    """Fold full-width brackets and spaces so '中共党员（在职）' matches its key."""
+    return text.strip().replace("（", "(").replace("）", ")").replace(" ", "").lower()
