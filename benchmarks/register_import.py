@@ -44,7 +44,7 @@ from grids.jurisdiction import Scope  # noqa: E402
 from grids.models import Level, Node  # noqa: E402
 from grids.tree_import import load_street  # noqa: E402
 from residents.demo import HEADER, register_rows  # noqa: E402
-from residents.register_import import import_register  # noqa: E402
+from residents.services import import_now  # noqa: E402
 
 
 def register_file(persons: int) -> tuple[bytes, int]:
@@ -95,11 +95,11 @@ def main() -> None:
         data, rows = register_file(args.persons)
         copy_seconds = copy_baseline(data, rows)
         start = time.perf_counter()
-        result = import_register(data=data, filename="register.csv", scope=Scope(everything=True))
+        result = import_now(data=data, filename="register.csv", scope=Scope(everything=True))
         ours = time.perf_counter() - start
         assert not result.errors, result.errors[:5]
         start = time.perf_counter()
-        again = import_register(data=data, filename="register.csv", scope=Scope(everything=True))
+        again = import_now(data=data, filename="register.csv", scope=Scope(everything=True))
         reimport = time.perf_counter() - start
         assert again.unchanged == rows and again.persons_created == 0
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -294,13 +294,31 @@ class ImportBatch(models.Model):
     """One register import: who, when, which file, what it did, and what went wrong."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting")
+        PENDING = "pending", _("Uploaded, waiting to be checked")
         CHECKING = "checking", _("Checking")
         CHECKED = "checked", _("Checked, awaiting confirmation")
+        REJECTED = "rejected", _("Has errors")
+        QUEUED = "queued", _("Confirmed, waiting to be written")
         APPLYING = "applying", _("Writing")
         APPLIED = "applied", _("Imported")
         FAILED = "failed", _("Failed")
         UNDONE = "undone", _("Undone")
+
+    # Which status may follow which; every change is logged as an ImportBatchEvent.
+    PIPELINE: dict[str, frozenset[str]] = {
+        Status.PENDING: frozenset({Status.CHECKING, Status.FAILED}),
+        # A synchronous import (command, API) checks and writes in one pass.
+        Status.CHECKING: frozenset(
+            {Status.CHECKED, Status.REJECTED, Status.APPLIED, Status.FAILED}
+        ),
+        Status.CHECKED: frozenset({Status.QUEUED}),
+        Status.REJECTED: frozenset({Status.QUEUED}),
+        Status.QUEUED: frozenset({Status.APPLYING, Status.FAILED}),
+        Status.APPLYING: frozenset({Status.APPLIED, Status.REJECTED, Status.FAILED}),
+        Status.APPLIED: frozenset({Status.UNDONE}),
+        Status.FAILED: frozenset(),
+        Status.UNDONE: frozenset(),
+    }
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -313,6 +331,7 @@ class ImportBatch(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     filename = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
+    upload = models.BinaryField(_("uploaded file"), editable=False, default=bytes)
     skip_invalid = models.BooleanField(_("skip invalid rows"), default=False)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
@@ -322,7 +341,6 @@ class ImportBatch(models.Model):
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     errors = models.JSONField(_("errors"), default=list, blank=True)
     applied_at = models.DateTimeField(_("imported at"), null=True, blank=True)
-    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("register import")
@@ -336,3 +354,27 @@ class ImportBatch(models.Model):
     def history_reason(self) -> str:
         """The change reason stamped on every history row this batch writes."""
         return f"import:{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+
+class ImportBatchEvent(models.Model):
+    """A status change of an import batch: the django-oscar style change log."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(
+        _("from"), max_length=12, choices=ImportBatch.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=12, choices=ImportBatch.Status.choices)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("import status change")
+        verbose_name_plural = _("import status changes")
+        ordering = ["at", "pk"]

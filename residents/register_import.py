@@ -11,7 +11,6 @@ when any row is bad unless the caller chose to skip bad rows.
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -127,7 +126,7 @@ PROGRESS_EVERY = 5000
 
 
 class RegisterRejected(Exception):
-    """The register has problems and nothing was written."""
+    """The register has problems and nothing was written (raised by services.import_now)."""
 
     def __init__(self, result: RegisterResult) -> None:
         super().__init__(f"{len(result.errors)} problem(s)")
@@ -673,59 +672,30 @@ def read_register(data: bytes, filename: str) -> Table:
     return table
 
 
-def import_register(
+def run(
     *,
     data: bytes,
-    filename: str,
+    batch: ImportBatch,
     scope: Scope,
-    user: Any = None,
     dry_run: bool = False,
-    skip_invalid: bool = False,
     progress: Progress = _no_progress,
 ) -> RegisterResult:
-    """Check and (unless dry_run) write a register; record the batch either way.
+    """Check the file; unless dry_run, or it has errors the batch does not skip, write it.
 
-    Raises RegisterRejected (nothing written) when rows are bad and
-    skip_invalid is off; FileRejected when the file cannot be read at all.
+    Raises FileRejected when the file cannot be read at all. Writing needs a
+    saved batch: its id stamps the history rows.
     """
-    table = read_register(data, filename)
-    result = RegisterResult(rows=len(table.rows))
+    table = read_register(data, batch.filename)
+    result = RegisterResult(rows=len(table.rows), batch_id=batch.pk)
     checker = _Checker(table, scope)
-    rows = checker.check(progress)
-    groups = _group(rows, checker.problems)
+    groups = _group(checker.check(progress), checker.problems)
     result.errors = sorted(checker.problems, key=lambda p: (p.line, p.column))
-    batch = ImportBatch(
-        user=user if user is not None and user.is_authenticated else None,
-        filename=filename[:255],
-        sha256=hashlib.sha256(data).hexdigest(),
-        skip_invalid=skip_invalid,
-        rows_total=result.rows,
-        status=ImportBatch.Status.CHECKED,
-    )
-    if result.errors and not skip_invalid:
-        _Writer(groups, set(table.columns), batch).write(result, dry_run=True)
-        batch.status = ImportBatch.Status.FAILED
-        _record(batch, result, dry_run)
-        raise RegisterRejected(result)
-    with transaction.atomic():
-        if not dry_run:
-            batch.save()
-        _Writer(groups, set(table.columns), batch).write(result, dry_run=dry_run)
-        if not dry_run:
-            batch.status = ImportBatch.Status.APPLIED
-            batch.applied_at = timezone.now()
-            result.written = True
-        _record(batch, result, dry_run)
+    writer = _Writer(groups, set(table.columns), batch)
+    if dry_run or (result.errors and not batch.skip_invalid):
+        writer.write(result, dry_run=True)
+    else:
+        with transaction.atomic():
+            writer.write(result, dry_run=False)
+        result.written = True
     progress(result.rows, result.rows)
     return result
-
-
-def _record(batch: ImportBatch, result: RegisterResult, dry_run: bool) -> None:
-    if dry_run:
-        return
-    batch.rows_done = result.rows
-    summary = result.as_dict()
-    batch.errors = summary.pop("errors")
-    batch.summary = summary
-    batch.save()
-    result.batch_id = batch.pk

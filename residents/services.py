@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.tabular import FileRejected, Problem
+from grids.jurisdiction import Scope, scope_for
 from grids.models import Node, Staff
-from residents import idnumbers
+from residents import idnumbers, register_import
 from residents.models import (
     Household,
     ImportBatch,
+    ImportBatchEvent,
     LifeEvent,
     Person,
     Visit,
@@ -101,14 +107,187 @@ def record_visit(
     return visit
 
 
-@transaction.atomic
-def undo_import(*, batch: ImportBatch) -> None:
-    """Put back what an applied batch changed, from the history rows it stamped."""
-    claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.APPLIED).update(
-        status=ImportBatch.Status.UNDONE, undone_at=timezone.now()
-    )
+def _transition(
+    batch: ImportBatch, to: str, *, user: Any = None, note: str = "", **fields: Any
+) -> ImportBatch:
+    """Move a batch along its pipeline, claimed with UPDATE … WHERE status = old.
+
+    Two workers (or a double click) can never both take the same step.
+    """
+    old = batch.status
+    if to not in ImportBatch.PIPELINE[old]:
+        raise ValidationError(
+            _("An import that is “%(old)s” cannot become “%(new)s”.")
+            % {"old": ImportBatch.Status(old).label, "new": ImportBatch.Status(to).label}
+        )
+    claimed = ImportBatch.objects.filter(pk=batch.pk, status=old).update(status=to, **fields)
     if not claimed:
-        raise ValidationError(_("Only an applied import can be undone, and only once."))
+        raise ValidationError(_("This import was changed meanwhile; reload the page."))
+    ImportBatchEvent.objects.create(
+        batch=batch, from_status=old, to_status=to, user=_login(user), note=note
+    )
+    batch.status = to
+    for name, value in fields.items():
+        setattr(batch, name, value)
+    return batch
+
+
+def _login(user: Any) -> Any:
+    return user if user is not None and user.is_authenticated else None
+
+
+def _scope_of(batch: ImportBatch) -> Scope:
+    # Command-line imports have no user and see the whole database.
+    return Scope(everything=True) if batch.user is None else scope_for(batch.user)
+
+
+def _progress_of(batch: ImportBatch) -> Callable[[int, int], None]:
+    def report(done: int, total: int) -> None:
+        ImportBatch.objects.filter(pk=batch.pk).update(rows_done=done, rows_total=total)
+
+    return report
+
+
+def _store(batch: ImportBatch, result: register_import.RegisterResult, status: str, **fields: Any) -> None:
+    summary = result.as_dict()
+    errors = summary.pop("errors")
+    _transition(
+        batch,
+        status,
+        summary=summary,
+        errors=errors,
+        rows_total=result.rows,
+        rows_done=result.rows,
+        **fields,
+    )
+
+
+def _fail(batch: ImportBatch, error: Exception) -> None:
+    problem = Problem(0, "", "bad_file", str(error))
+    _transition(batch, ImportBatch.Status.FAILED, errors=[problem.as_dict()], note=str(error))
+
+
+@transaction.atomic
+def start_import(*, user: Any, data: bytes, filename: str, skip_invalid: bool = False) -> ImportBatch:
+    """Record an uploaded register and queue its check (the upload → preview step)."""
+    if len(data) > settings.MAX_IMPORT_FILE_BYTES:
+        raise ValidationError(
+            _("The file is larger than the limit of %(mb)d MB.")
+            % {"mb": settings.MAX_IMPORT_FILE_BYTES // (1024 * 1024)}
+        )
+    batch = ImportBatch(
+        user=_login(user),
+        filename=filename[:255],
+        sha256=hashlib.sha256(data).hexdigest(),
+        upload=data,
+        skip_invalid=skip_invalid,
+    )
+    batch.full_clean(exclude=["upload"])
+    batch.save()
+    ImportBatchEvent.objects.create(
+        batch=batch, from_status="", to_status=batch.status, user=_login(user)
+    )
+    from residents import jobs
+
+    transaction.on_commit(lambda: jobs.check_import.delay(batch.pk))
+    return batch
+
+
+def check_import(*, batch: ImportBatch) -> ImportBatch:
+    """Check every row and count what would change; the preview shows the result."""
+    _transition(batch, ImportBatch.Status.CHECKING)
+    try:
+        result = register_import.run(
+            data=bytes(batch.upload),
+            batch=batch,
+            scope=_scope_of(batch),
+            dry_run=True,
+            progress=_progress_of(batch),
+        )
+    except FileRejected as error:
+        _fail(batch, error)
+        return batch
+    status = ImportBatch.Status.REJECTED if result.errors else ImportBatch.Status.CHECKED
+    _store(batch, result, status)
+    return batch
+
+
+@transaction.atomic
+def confirm_import(*, batch: ImportBatch, user: Any, skip_invalid: bool = False) -> ImportBatch:
+    """The user confirms the preview; the batch is written by a worker."""
+    if batch.status == ImportBatch.Status.REJECTED and not skip_invalid:
+        raise ValidationError(
+            _("The file has errors: fix them and upload it again, or choose to skip the bad rows.")
+        )
+    _transition(
+        batch, ImportBatch.Status.QUEUED, user=user, skip_invalid=skip_invalid or batch.skip_invalid
+    )
+    from residents import jobs
+
+    transaction.on_commit(lambda: jobs.apply_import.delay(batch.pk))
+    return batch
+
+
+def apply_import(*, batch: ImportBatch) -> ImportBatch:
+    """Check again (the database may have changed since the preview) and write."""
+    _transition(batch, ImportBatch.Status.APPLYING, rows_done=0)
+    try:
+        result = register_import.run(
+            data=bytes(batch.upload), batch=batch, scope=_scope_of(batch), progress=_progress_of(batch)
+        )
+    except FileRejected as error:
+        _fail(batch, error)
+        return batch
+    if result.written:
+        _store(batch, result, ImportBatch.Status.APPLIED, applied_at=timezone.now())
+    else:
+        _store(batch, result, ImportBatch.Status.REJECTED)
+    return batch
+
+
+def import_now(
+    *,
+    data: bytes,
+    filename: str,
+    user: Any = None,
+    scope: Scope | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+) -> register_import.RegisterResult:
+    """Check and write a register in one pass (the command and the API's synchronous path).
+
+    A dry run records nothing. Otherwise the batch is recorded either way;
+    RegisterRejected (nothing written) when rows are bad and skip_invalid is
+    off; FileRejected when the file cannot be read at all.
+    """
+    batch = ImportBatch(
+        user=_login(user),
+        filename=filename[:255],
+        sha256=hashlib.sha256(data).hexdigest(),
+        skip_invalid=skip_invalid,
+        status=ImportBatch.Status.CHECKING,
+    )
+    scope = scope if scope is not None else _scope_of(batch)
+    if dry_run:
+        return register_import.run(data=data, batch=batch, scope=scope, dry_run=True)
+    batch.save()
+    ImportBatchEvent.objects.create(batch=batch, from_status="", to_status=batch.status, user=batch.user)
+    try:
+        result = register_import.run(data=data, batch=batch, scope=scope)
+    except FileRejected as error:
+        _fail(batch, error)
+        raise
+    if result.written:
+        _store(batch, result, ImportBatch.Status.APPLIED, applied_at=timezone.now())
+        return result
+    _store(batch, result, ImportBatch.Status.REJECTED)
+    raise register_import.RegisterRejected(result)
+
+
+@transaction.atomic
+def undo_import(*, batch: ImportBatch, user: Any = None) -> None:
+    """Put back what an applied batch changed, from the history rows it stamped."""
+    _transition(batch, ImportBatch.Status.UNDONE, user=user)
     reason = batch.history_reason
     for model in (Person, Household):
         history = model.history.model
@@ -125,4 +304,3 @@ def undo_import(*, batch: ImportBatch) -> None:
                 restored = previous.instance
                 restored.save()
         model.objects.filter(pk__in=created).delete()
-    batch.refresh_from_db()

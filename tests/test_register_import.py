@@ -14,7 +14,8 @@ from common.tabular import FileRejected
 from grids.jurisdiction import Scope, scope_for
 from residents import services
 from residents.models import Household, ImportBatch, Person, PoliticalStatus, ResidenceType
-from residents.register_import import RegisterRejected, import_register
+from residents.register_import import RegisterRejected
+from residents.services import import_now
 from tests.support import idn
 
 EVERYTHING = Scope(everything=True)
@@ -312,7 +313,7 @@ def messy(street):
 
 def test_a_messy_register_reports_every_bad_row(messy):
     with pytest.raises(RegisterRejected) as rejected:
-        import_register(data=messy, filename="登记表.csv", scope=EVERYTHING)
+        import_now(data=messy, filename="登记表.csv", scope=EVERYTHING)
     found = {(p.line, p.column, p.code) for p in rejected.value.result.errors}
     assert found == {
         (8, "公民身份号码", "id_check"),
@@ -330,11 +331,11 @@ def test_a_messy_register_reports_every_bad_row(messy):
     assert "和达城" in messages[10]
     assert "1、2" in messages[17]
     assert Household.objects.count() == 0 and Person.objects.count() == 0
-    assert ImportBatch.objects.get().status == ImportBatch.Status.FAILED
+    assert ImportBatch.objects.get().status == ImportBatch.Status.REJECTED
 
 
 def test_skip_invalid_imports_exactly_the_good_rows_and_again_changes_nothing(messy):
-    result = import_register(data=messy, filename="登记表.csv", scope=EVERYTHING, skip_invalid=True)
+    result = import_now(data=messy, filename="登记表.csv", scope=EVERYTHING, skip_invalid=True)
     assert (result.households_created, result.persons_created) == (3, 5)
     assert len(result.errors) == 10
     head = Person.objects.get(name="张伟")
@@ -354,7 +355,7 @@ def test_skip_invalid_imports_exactly_the_good_rows_and_again_changes_nothing(me
     assert zhao.household.community_id == zhao.household.stairwell.parent.parent.parent_id
 
     before = snapshot()
-    again = import_register(data=messy, filename="登记表.csv", scope=EVERYTHING, skip_invalid=True)
+    again = import_now(data=messy, filename="登记表.csv", scope=EVERYTHING, skip_invalid=True)
     assert (
         again.households_created,
         again.persons_created,
@@ -365,10 +366,10 @@ def test_skip_invalid_imports_exactly_the_good_rows_and_again_changes_nothing(me
 
 
 def test_a_person_who_moves_is_moved_not_duplicated(street):
-    import_register(data=register(GOOD), filename="a.csv", scope=EVERYTHING)
+    import_now(data=register(GOOD), filename="a.csv", scope=EVERYTHING)
     moved = [row[:] for row in GOOD[4:5]]
     moved[0][7] = "金沙城4幢1单元202室"
-    result = import_register(data=register(moved), filename="b.csv", scope=EVERYTHING)
+    result = import_now(data=register(moved), filename="b.csv", scope=EVERYTHING)
     assert (result.persons_created, result.persons_updated, result.households_created) == (0, 1, 1)
     zhao = Person.objects.get(name="赵强")
     assert zhao.household.room == "202"
@@ -377,11 +378,11 @@ def test_a_person_who_moves_is_moved_not_duplicated(street):
 
 
 def test_undo_puts_everything_back(street):
-    first = import_register(data=register(GOOD[:4]), filename="a.csv", scope=EVERYTHING)
+    first = import_now(data=register(GOOD[:4]), filename="a.csv", scope=EVERYTHING)
     before = snapshot()
     changed = [row[:] for row in GOOD]
     changed[0][1] = "张伟伟"
-    second = import_register(data=register(changed), filename="b.csv", scope=EVERYTHING)
+    second = import_now(data=register(changed), filename="b.csv", scope=EVERYTHING)
     assert second.persons_updated == 1 and second.persons_created == 1
     services.undo_import(batch=ImportBatch.objects.get(pk=second.batch_id))
     assert snapshot() == before
@@ -395,7 +396,7 @@ def test_a_worker_imports_only_into_their_jurisdiction(street, alice):
     outside = [row[:] for row in GOOD[4:5]]  # 金沙城 is community A's second grid
     outside[0][7] = "云帆城1幢1单元101室"  # community B
     with pytest.raises(RegisterRejected) as rejected:
-        import_register(
+        import_now(
             data=register(outside), filename="x.csv", scope=scope_for(alice), user=alice
         )
     assert rejected.value.result.errors[0].code == "unknown_compound"
@@ -410,7 +411,7 @@ def test_stairwell_code_column_may_replace_the_address(street):
         "楼道编码,房号,姓名,公民身份号码,与户主关系\n"
         f"{stairwell.code},301,林一,{idn('330106', '19900101', 7)},户主\n"
     ).encode("utf-8-sig")
-    result = import_register(data=data, filename="x.csv", scope=EVERYTHING)
+    result = import_now(data=data, filename="x.csv", scope=EVERYTHING)
     assert result.persons_created == 1
     assert Household.objects.get().stairwell == stairwell
 
@@ -430,7 +431,7 @@ def test_xlsx_with_excel_dates(street):
     sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    result = import_register(data=buffer.getvalue(), filename="台账.xlsx", scope=EVERYTHING)
+    result = import_now(data=buffer.getvalue(), filename="台账.xlsx", scope=EVERYTHING)
     assert result.persons_created == 2 and not result.errors
 
 
@@ -457,7 +458,7 @@ def test_xlsx_with_excel_dates(street):
 )
 def test_broken_files_get_one_clear_message(street, data, filename):
     with pytest.raises(FileRejected) as rejected:
-        import_register(data=data, filename=filename, scope=EVERYTHING)
+        import_now(data=data, filename=filename, scope=EVERYTHING)
     assert str(rejected.value)
     assert Person.objects.count() == 0
 
@@ -465,7 +466,7 @@ def test_broken_files_get_one_clear_message(street, data, filename):
 def test_file_over_the_limit(street, settings):
     settings.MAX_IMPORT_FILE_BYTES = 100
     with pytest.raises(FileRejected):
-        import_register(data=register(GOOD), filename="r.csv", scope=EVERYTHING)
+        import_now(data=register(GOOD), filename="r.csv", scope=EVERYTHING)
 
 
 def test_command_json_and_exit_status(street, messy, tmp_path, capsys):

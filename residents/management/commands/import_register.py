@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from common.tabular import FileRejected, Problem
-from grids.jurisdiction import Scope, scope_for
-from residents.register_import import RegisterRejected, RegisterResult, import_register
+from residents.register_import import RegisterRejected, RegisterResult
+from residents.services import import_now
 
 
 class Command(BaseCommand):
@@ -29,12 +29,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         user = None
-        scope = Scope(everything=True)
         if options["user"]:
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(_("No user %(name)s.") % {"name": options["user"]})
-            scope = scope_for(user)
         try:
             data = path.read_bytes()
         except OSError as error:
@@ -42,10 +40,9 @@ class Command(BaseCommand):
                 _("Cannot read %(path)s: %(error)s") % {"path": path, "error": error}
             ) from error
         try:
-            result = import_register(
+            result = import_now(
                 data=data,
                 filename=path.name,
-                scope=scope,
                 user=user,
                 dry_run=options["dry_run"],
                 skip_invalid=options["skip_invalid"],

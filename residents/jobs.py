@@ -1,0 +1,34 @@
+"""Celery jobs: thin adapters over residents.services. The database is the truth:
+each job claims its batch with a conditional UPDATE, so a duplicate delivery
+finds the batch already moved on and does nothing."""
+
+import logging
+
+from celery import shared_task
+from django.core.exceptions import ValidationError
+
+from residents import services
+from residents.models import ImportBatch
+
+logger = logging.getLogger(__name__)
+
+
+def _run(step, batch_id: int) -> None:  # type: ignore[no-untyped-def]
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        return
+    try:
+        step(batch=batch)
+    except ValidationError as error:
+        # Already claimed by another delivery, or no longer in the right state.
+        logger.info("import %s: %s", batch_id, error.messages)
+
+
+@shared_task(acks_late=True)
+def check_import(batch_id: int) -> None:
+    _run(services.check_import, batch_id)
+
+
+@shared_task(acks_late=True)
+def apply_import(batch_id: int) -> None:
+    _run(services.apply_import, batch_id)

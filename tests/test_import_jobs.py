@@ -1,0 +1,65 @@
+"""The upload → check → confirm → write pipeline, run by a real Celery worker over the real broker."""
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.core.exceptions import ValidationError
+
+from config.celery import app
+from residents import services
+from residents.models import ImportBatch, Person
+from tests.test_register_import import BAD, GOOD, register
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def worker():
+    app.control.purge()
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        yield
+
+
+def wait_for(batch: ImportBatch, *statuses: str, seconds: float = 30) -> ImportBatch:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        batch.refresh_from_db()
+        if batch.status in statuses:
+            return batch
+        time.sleep(0.1)
+    raise AssertionError(f"batch stayed {batch.status}")
+
+
+def test_upload_check_confirm_write(worker, street, alice):
+    batch = services.start_import(user=alice, data=register(GOOD + BAD), filename="登记表.csv")
+    wait_for(batch, ImportBatch.Status.REJECTED)
+    assert len(batch.errors) == 10
+    assert batch.summary["persons_created"] == 5 and batch.percent == 100
+    assert Person.objects.count() == 0
+    with pytest.raises(ValidationError):
+        services.confirm_import(batch=batch, user=alice)
+    services.confirm_import(batch=batch, user=alice, skip_invalid=True)
+    wait_for(batch, ImportBatch.Status.APPLIED)
+    assert Person.objects.count() == 5
+    statuses = list(batch.events.values_list("to_status", flat=True))
+    assert statuses == ["pending", "checking", "rejected", "queued", "applying", "applied"]
+
+
+def test_a_step_runs_once_however_often_it_is_delivered(street, alice):
+    batch = services.start_import(user=alice, data=register(GOOD), filename="a.csv")
+    services.check_import(batch=ImportBatch.objects.get(pk=batch.pk))
+    with pytest.raises(ValidationError):
+        services.check_import(batch=ImportBatch.objects.get(pk=batch.pk))
+    services.confirm_import(batch=ImportBatch.objects.get(pk=batch.pk), user=alice)
+    services.apply_import(batch=ImportBatch.objects.get(pk=batch.pk))
+    with pytest.raises(ValidationError):
+        services.apply_import(batch=ImportBatch.objects.get(pk=batch.pk))
+    assert Person.objects.count() == 5
+
+
+def test_a_broken_upload_fails_with_a_message(street, alice):
+    batch = services.start_import(user=alice, data=b"\x00\x01\x02" * 10, filename="x.csv")
+    services.check_import(batch=batch)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED and batch.errors[0]["message"]
