@@ -181,3 +181,13 @@ def read_table(
             % {"n": HEADER_SEARCH_ROWS, "columns": ", ".join(sorted(required))}
         )
     return table
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(value: object) -> object:
+    """A cell a spreadsheet would run as a formula, made inert by a leading quote (OWASP)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value

@@ -6,6 +6,7 @@ rejected) and autocomplete goes through grids.selectors.visible().
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django import forms
@@ -30,8 +31,12 @@ class JurisdictionAdminMixin:
 
     model: type[Model]
 
+    def scoped(self, model: type[Model], user: Any) -> QuerySet[Any]:
+        """The jurisdiction-scoped queryset of `model`; other apps extend this."""
+        return selectors.visible(model, user)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        qs = selectors.visible(self.model, request.user)
+        qs = self.scoped(self.model, request.user)
         ordering = self.get_ordering(request)  # type: ignore[attr-defined]
         return qs.order_by(*ordering) if ordering else qs
 
@@ -44,9 +49,9 @@ class JurisdictionAdminMixin:
     def formfield_for_foreignkey(
         self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
     ) -> Any:
-        related = db_field.remote_field.model
-        if related in (Node, Staff):
-            kwargs["queryset"] = selectors.visible(related, request.user)
+        # KeyError: not a model with a jurisdiction (e.g. the user who imported).
+        with contextlib.suppress(KeyError):
+            kwargs["queryset"] = self.scoped(db_field.remote_field.model, request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
 

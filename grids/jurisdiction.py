@@ -21,6 +21,8 @@ class Subtree:
     tree_id: int
     lft: int
     rght: int
+    node_id: int
+    level: int
 
     def contains(self, node: Node) -> bool:
         return node.tree_id == self.tree_id and self.lft <= node.lft and node.rght <= self.rght
@@ -48,6 +50,21 @@ class Scope:
             )
         return condition
 
+    def q_by_columns(self, columns: dict[int, str], prefix: str = "") -> Q:
+        """A filter on rows that carry each ancestor as a column (level -> column name).
+
+        Rows such as households store their street, community, grid, … ids,
+        so the subtree test is an equality on one indexed column.
+        """
+        if self.everything:
+            return Q()
+        if not self.subtrees:
+            return Q(pk__in=[])
+        condition = Q()
+        for s in self.subtrees:
+            condition |= Q(**{f"{prefix}{columns[s.level]}_id": s.node_id})
+        return condition
+
     def contains(self, node: Node) -> bool:
         return self.everything or any(s.contains(node) for s in self.subtrees)
 
@@ -73,7 +90,7 @@ def compute_scope(user: Any) -> Scope:
         return Scope(everything=True)
     nodes = Node.objects.filter(
         pk__in=Assignment.objects.current().filter(staff__user=user).values("node_id")
-    ).values_list("tree_id", "lft", "rght")
+    ).values_list("tree_id", "lft", "rght", "pk", "level")
     return Scope(everything=False, subtrees=_minimal([Subtree(*row) for row in nodes]))
 
 

@@ -3,6 +3,7 @@ each job claims its batch with a conditional UPDATE, so a duplicate delivery
 finds the batch already moved on and does nothing."""
 
 import logging
+from collections.abc import Callable
 
 from celery import shared_task
 from django.core.exceptions import ValidationError
@@ -13,7 +14,7 @@ from residents.models import ImportBatch
 logger = logging.getLogger(__name__)
 
 
-def _run(step, batch_id: int) -> None:  # type: ignore[no-untyped-def]
+def _run(step: Callable[..., object], batch_id: int) -> None:
     batch = ImportBatch.objects.filter(pk=batch_id).first()
     if batch is None:
         return

@@ -378,3 +378,6 @@ class ImportBatchEvent(models.Model):
         verbose_name = _("import status change")
         verbose_name_plural = _("import status changes")
         ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"

@@ -52,6 +52,63 @@ def create_household(
     return household
 
 
+HOUSEHOLD_EDITABLE = frozenset({"room", "number", "housing_status", "area", "owner"})
+PERSON_EDITABLE = frozenset(
+    {
+        "name",
+        "phone",
+        "relation",
+        "ethnicity",
+        "residence_type",
+        "political_status",
+        "party_kind",
+        "moved_in_on",
+        "moved_out_on",
+        "deceased_on",
+        "household",
+    }
+)
+
+
+@transaction.atomic
+def update_household(*, household: Household, **fields: Any) -> Household:
+    unknown = set(fields) - HOUSEHOLD_EDITABLE
+    if unknown:
+        raise TypeError(f"not editable through update_household: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(household, name, value)
+    household.full_clean()
+    household.save()
+    return household
+
+
+@transaction.atomic
+def update_person(
+    *, person: Person, id_number: str | None = None, tags: Any = None, **fields: Any
+) -> Person:
+    """Edit a person; a new ID number re-derives sex and birth date."""
+    unknown = set(fields) - PERSON_EDITABLE
+    if unknown:
+        raise TypeError(f"not editable through update_person: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(person, name, value)
+    if id_number is not None and id_number != person.id_number:
+        try:
+            decoded = idnumbers.parse(id_number)
+        except idnumbers.InvalidIDNumber as error:
+            raise ValidationError({"id_number": str(error)}) from error
+        person.id_number, person.sex, person.birth_date = (
+            decoded.number,
+            decoded.sex,
+            decoded.birth_date,
+        )
+    person.full_clean()
+    person.save()
+    if tags is not None:
+        person.tags.set(tags)
+    return person
+
+
 @transaction.atomic
 def add_person(*, household: Household, name: str, id_number: str, **fields: Any) -> Person:
     try:
@@ -148,7 +205,9 @@ def _progress_of(batch: ImportBatch) -> Callable[[int, int], None]:
     return report
 
 
-def _store(batch: ImportBatch, result: register_import.RegisterResult, status: str, **fields: Any) -> None:
+def _store(
+    batch: ImportBatch, result: register_import.RegisterResult, status: str, **fields: Any
+) -> None:
     summary = result.as_dict()
     errors = summary.pop("errors")
     _transition(
@@ -168,7 +227,9 @@ def _fail(batch: ImportBatch, error: Exception) -> None:
 
 
 @transaction.atomic
-def start_import(*, user: Any, data: bytes, filename: str, skip_invalid: bool = False) -> ImportBatch:
+def start_import(
+    *, user: Any, data: bytes, filename: str, skip_invalid: bool = False
+) -> ImportBatch:
     """Record an uploaded register and queue its check (the upload → preview step)."""
     if len(data) > settings.MAX_IMPORT_FILE_BYTES:
         raise ValidationError(
@@ -233,7 +294,10 @@ def apply_import(*, batch: ImportBatch) -> ImportBatch:
     _transition(batch, ImportBatch.Status.APPLYING, rows_done=0)
     try:
         result = register_import.run(
-            data=bytes(batch.upload), batch=batch, scope=_scope_of(batch), progress=_progress_of(batch)
+            data=bytes(batch.upload),
+            batch=batch,
+            scope=_scope_of(batch),
+            progress=_progress_of(batch),
         )
     except FileRejected as error:
         _fail(batch, error)
@@ -271,7 +335,9 @@ def import_now(
     if dry_run:
         return register_import.run(data=data, batch=batch, scope=scope, dry_run=True)
     batch.save()
-    ImportBatchEvent.objects.create(batch=batch, from_status="", to_status=batch.status, user=batch.user)
+    ImportBatchEvent.objects.create(
+        batch=batch, from_status="", to_status=batch.status, user=batch.user
+    )
     try:
         result = register_import.run(data=data, batch=batch, scope=scope)
     except FileRejected as error:

@@ -92,3 +92,98 @@ def admin_as(client):
 
 
 __all__ = ["PASSWORD", "Level", "first_under", "make_user"]
+
+
+@pytest.fixture
+def roster(street):
+    """Three households in community A (和达城) and two in community B (云帆城)."""
+    from residents.services import import_now
+    from tests.support import idn
+
+    rows = [
+        [
+            "A1",
+            "张伟",
+            "男",
+            idn("330106", "19800101", 11),
+            "户主",
+            "和达城1幢1单元101室",
+            "13800000001",
+            "中共党员",
+            "户籍",
+            "自住",
+        ],
+        [
+            "A1",
+            "李娜",
+            "女",
+            idn("330106", "19820202", 12),
+            "配偶",
+            "和达城1幢1单元101室",
+            "13800000002",
+            "群众",
+            "户籍",
+            "自住",
+        ],
+        [
+            "A2",
+            "王芳",
+            "女",
+            idn("410103", "19900515", 22),
+            "户主",
+            "和达城1幢2单元201室",
+            "13900000003",
+            "群众",
+            "流动人口",
+            "出租",
+        ],
+        [
+            "A3",
+            "=HYPERLINK(1)",
+            "男",
+            idn("330106", "19700707", 33),
+            "户主",
+            "和达城2幢1单元301室",
+            "",
+            "群众",
+            "户籍",
+            "自住",
+        ],
+        [
+            "B1",
+            "赵强",
+            "男",
+            idn("330106", "19750303", 43),
+            "户主",
+            "云帆城1幢1单元101室",
+            "13700000004",
+            "中共党员",
+            "户籍",
+            "自住",
+        ],
+        [
+            "B2",
+            "钱丽",
+            "女",
+            idn("340102", "19880808", 54),
+            "户主",
+            "云帆城1幢2单元102室",
+            "13700000005",
+            "群众",
+            "流动人口",
+            "出租",
+        ],
+    ]
+    header = (
+        "户号,姓名,性别,公民身份号码,与户主关系,现居住地址,联系电话,政治面貌,人口类型,房屋性质\n"
+    )
+    data = (header + "\n".join(",".join(r) for r in rows)).encode("utf-8")
+    import_now(data=data, filename="roster.csv")
+    return rows
+
+
+@pytest.fixture
+def frank(community_a):
+    """A micro-grid leader in community A: sees the roster there, masked."""
+    micro = first_under(community_a, Level.MICRO_GRID)
+    return make_user("frank", micro, Role.MICRO_GRID_LEADER)

@@ -1,4 +1,4 @@
-"""The upload → check → confirm → write pipeline, run by a real Celery worker over the real broker."""
+"""Upload → check → confirm → write, run by a real Celery worker over the real broker."""
 
 import time
 

@@ -396,9 +396,7 @@ def test_a_worker_imports_only_into_their_jurisdiction(street, alice):
     outside = [row[:] for row in GOOD[4:5]]  # 金沙城 is community A's second grid
     outside[0][7] = "云帆城1幢1单元101室"  # community B
     with pytest.raises(RegisterRejected) as rejected:
-        import_now(
-            data=register(outside), filename="x.csv", scope=scope_for(alice), user=alice
-        )
+        import_now(data=register(outside), filename="x.csv", scope=scope_for(alice), user=alice)
     assert rejected.value.result.errors[0].code == "unknown_compound"
     assert Person.objects.count() == 0
 

@@ -1,0 +1,154 @@
+"""Roster admin: jurisdiction by URL, posted foreign key and search; masking and its audit."""
+
+from django.urls import reverse
+
+from residents.models import AccessLog, Household, ImportBatch, Person
+from tests.support import idn
+
+HOUSEHOLDS = reverse("admin:residents_household_changelist")
+PERSONS = reverse("admin:residents_person_changelist")
+
+
+def names(response) -> set[str]:
+    return {p.name for p in response.context["cl"].result_list}
+
+
+def test_household_list_is_scoped(admin_as, alice, bob, roster):
+    rooms = {h.number for h in admin_as(alice).get(HOUSEHOLDS).context["cl"].result_list}
+    assert rooms == {"A1", "A2", "A3"}
+    rooms = {h.number for h in admin_as(bob).get(HOUSEHOLDS).context["cl"].result_list}
+    assert rooms == {"B1", "B2"}
+
+
+def test_other_communitys_household_and_person_by_url_are_404(admin_as, alice, roster):
+    client = admin_as(alice)
+    household = Household.objects.get(number="B1")
+    person = Person.objects.get(name="赵强")
+    assert (
+        client.get(reverse("admin:residents_household_change", args=[household.pk])).status_code
+        == 404
+    )
+    assert client.get(reverse("admin:residents_person_change", args=[person.pk])).status_code == 404
+
+
+def test_search_by_full_id_and_phone_but_not_across(admin_as, alice, frank, roster):
+    client = admin_as(frank)
+    assert names(client.get(PERSONS, {"q": roster[0][3]})) == {"张伟"}
+    assert names(client.get(PERSONS, {"q": "13800000002"})) == {"李娜"}
+    assert names(client.get(PERSONS, {"q": roster[4][3]})) == set()
+    assert names(admin_as(alice).get(PERSONS, {"q": "赵强"})) == set()
+    households = admin_as(alice).get(HOUSEHOLDS, {"q": "张伟"}).context["cl"].result_list
+    assert {h.number for h in households} == {"A1"}
+
+
+def test_masked_for_a_user_without_the_permission(admin_as, frank, roster):
+    client = admin_as(frank)
+    page = client.get(PERSONS).content.decode()
+    full_id = roster[0][3]
+    assert full_id not in page and "13800000001" not in page
+    assert full_id[:6] + "********" + full_id[-4:] in page
+    assert "138****0001" in page
+    person = Person.objects.get(name="张伟")
+    detail = client.get(reverse("admin:residents_person_change", args=[person.pk])).content.decode()
+    assert full_id not in detail and "13800000001" not in detail
+    assert not AccessLog.objects.exists()
+
+
+def test_unmasked_views_are_audited(admin_as, alice, roster):
+    client = admin_as(alice)
+    page = client.get(PERSONS).content.decode()
+    assert roster[0][3] in page
+    log = AccessLog.objects.get()
+    assert log.user == alice and log.action == "view" and log.count == 4
+    person = Person.objects.get(name="张伟")
+    client.get(reverse("admin:residents_person_change", args=[person.pk]))
+    assert AccessLog.objects.filter(object_ids=str(person.pk)).exists()
+
+
+def test_posted_foreign_keys_outside_are_rejected(admin_as, alice, roster):
+    from grids.models import Level, Node
+
+    client = admin_as(alice)
+    stairwell_b = Node.objects.filter(level=Level.STAIRWELL, compound="云帆城").first()
+    response = client.post(
+        reverse("admin:residents_household_add"),
+        {"stairwell": stairwell_b.pk, "room": "999", "housing_status": "owner_occupied"},
+    )
+    assert response.status_code == 200 and "stairwell" in response.context["adminform"].form.errors
+    household_b = Household.objects.get(number="B1")
+    response = client.post(
+        reverse("admin:residents_person_add"),
+        {
+            "household": household_b.pk,
+            "name": "越界",
+            "id_number": idn("330106", "19990101", 1),
+            "relation": "other",
+            "residence_type": "registered",
+            "political_status": "masses",
+        },
+    )
+    assert response.status_code == 200 and "household" in response.context["adminform"].form.errors
+    assert (
+        not Household.objects.filter(room="999").exists()
+        and not Person.objects.filter(name="越界").exists()
+    )
+
+
+def test_bad_id_number_in_the_form_gets_a_chinese_error(admin_as, alice, roster):
+    household = Household.objects.get(number="A1")
+    response = admin_as(alice).post(
+        reverse("admin:residents_person_add"),
+        {
+            "household": household.pk,
+            "name": "错号",
+            "id_number": "330106198001010000",
+            "relation": "child",
+            "residence_type": "registered",
+            "political_status": "masses",
+        },
+    )
+    assert response.status_code == 200
+    assert "校验位" in response.content.decode()
+    assert not Person.objects.filter(name="错号").exists()
+
+
+def test_export_is_scoped_masked_escaped_and_audited(admin_as, alice, frank, roster):
+    export_url = reverse("admin:residents_person_export")
+    chosen = {f"personresource_{f}": "on" for f in ["name", "id_number", "phone", "address"]}
+    response = admin_as(frank).post(export_url, {"resource": "0", "format": "0", **chosen})
+    body = response.content.decode("utf-8-sig")
+    assert response.status_code == 200, body[:500]
+    assert roster[0][3] not in body and "赵强" not in body
+    assert "'=HYPERLINK(1)" in body
+    log = AccessLog.objects.get(action="export")
+    assert log.user == frank and log.count == 4
+
+
+def test_list_query_counts(admin_as, alice, roster, django_assert_max_num_queries):
+    client = admin_as(alice)
+    client.get(PERSONS)
+    with django_assert_max_num_queries(14):
+        client.get(PERSONS)
+    with django_assert_max_num_queries(12):
+        client.get(HOUSEHOLDS)
+
+
+def test_import_batches_of_others_are_404(admin_as, alice, bob, roster):
+    from residents import services
+
+    batch = services.start_import(user=bob, data=b"x", filename="b.csv")
+    client = admin_as(alice)
+    assert (
+        client.get(reverse("admin:residents_importbatch_change", args=[batch.pk])).status_code
+        == 404
+    )
+    assert (
+        client.get(reverse("admin:residents_importbatch_progress", args=[batch.pk])).status_code
+        == 404
+    )
+    assert (
+        client.get(reverse("admin:residents_importbatch_errors", args=[batch.pk])).status_code
+        == 404
+    )
+    client.post(reverse("admin:residents_importbatch_confirm", args=[batch.pk]))
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.PENDING
