@@ -5,11 +5,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from grids import api as grids_api
+from residents import api as residents_api
 
 router = DefaultRouter()
 router.register("nodes", grids_api.NodeViewSet, basename="node")
 router.register("staff", grids_api.StaffViewSet, basename="staff")
 router.register("assignments", grids_api.AssignmentViewSet, basename="assignment")
+router.register("households", residents_api.HouseholdViewSet, basename="household")
+router.register("persons", residents_api.PersonViewSet, basename="person")
+router.register("life-events", residents_api.LifeEventViewSet, basename="lifeevent")
+router.register("visits", residents_api.VisitViewSet, basename="visit")
+router.register("imports", residents_api.ImportBatchViewSet, basename="importbatch")
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

@@ -1,10 +1,12 @@
+from collections.abc import Callable
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from grids.models import Assignment, Node, Staff
-from grids.selectors import visible
+from grids.selectors import visible_nodes, visible_staff
 
 
 class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
@@ -15,12 +17,12 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         "does_not_exist": _("Object {pk_value} does not exist or lies outside your jurisdiction."),
     }
 
-    def __init__(self, model: type, **kwargs: Any) -> None:
-        self.model = model
+    def __init__(self, selector: Callable[[Any], QuerySet[Any]], **kwargs: Any) -> None:
+        self.selector = selector
         super().__init__(**kwargs)
 
     def get_queryset(self) -> Any:
-        return visible(self.model, self.context["request"].user)
+        return self.selector(self.context["request"].user)
 
 
 class NodeSerializer(serializers.ModelSerializer):
@@ -63,7 +65,7 @@ class LedgerSerializer(serializers.Serializer):
 
 
 class StaffSerializer(serializers.ModelSerializer):
-    home_node = ScopedPrimaryKeyField(Node)
+    home_node = ScopedPrimaryKeyField(visible_nodes)
 
     class Meta:
         model = Staff
@@ -79,8 +81,8 @@ class StaffSerializer(serializers.ModelSerializer):
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
-    staff = ScopedPrimaryKeyField(Staff)
-    node = ScopedPrimaryKeyField(Node)
+    staff = ScopedPrimaryKeyField(visible_staff)
+    node = ScopedPrimaryKeyField(visible_nodes)
     role_label = serializers.CharField(source="get_role_display", read_only=True)
     staff_name = serializers.CharField(source="staff.name", read_only=True)
     node_name = serializers.CharField(source="node.name", read_only=True)

@@ -1,0 +1,135 @@
+from typing import Any
+
+from rest_framework import serializers
+
+from grids.models import Level
+from grids.selectors import visible_nodes, visible_staff
+from grids.serializers import ScopedPrimaryKeyField
+from residents import personal_data, selectors
+from residents.models import Household, ImportBatch, LifeEvent, Person, Tag, Visit
+
+
+def visible_stairwells(user: Any) -> Any:
+    return visible_nodes(user).filter(level=Level.STAIRWELL)
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    stairwell = ScopedPrimaryKeyField(visible_stairwells)
+    address = serializers.SerializerMethodField()
+    member_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Household
+        fields = [
+            "id",
+            "stairwell",
+            "address",
+            "room",
+            "number",
+            "housing_status",
+            "area",
+            "owner",
+            "street",
+            "community",
+            "grid",
+            "micro_grid",
+            "member_count",
+        ]
+        read_only_fields = ["street", "community", "grid", "micro_grid"]
+
+    def get_address(self, household: Household) -> str:
+        return f"{household.stairwell.compound}{household.stairwell.name}{household.room}"
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    """ID number and phone are written in full and read masked unless the user may see them."""
+
+    household = ScopedPrimaryKeyField(selectors.visible_households)
+    id_number = serializers.CharField(max_length=30)
+    tags = serializers.SlugRelatedField(
+        many=True, slug_field="name", queryset=Tag.objects.all(), required=False
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "household",
+            "name",
+            "id_number",
+            "sex",
+            "birth_date",
+            "phone",
+            "relation",
+            "ethnicity",
+            "residence_type",
+            "political_status",
+            "party_kind",
+            "tags",
+            "moved_in_on",
+            "moved_out_on",
+            "deceased_on",
+        ]
+        read_only_fields = ["sex", "birth_date"]
+
+    def to_representation(self, instance: Person) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        full = self.context.get("unmask", False)
+        data["id_number"] = personal_data.shown_id_number(instance.id_number, full=full)
+        data["phone"] = personal_data.shown_phone(instance.phone, full=full)
+        return data
+
+
+class LifeEventSerializer(serializers.ModelSerializer):
+    household = ScopedPrimaryKeyField(selectors.visible_households)
+    person = ScopedPrimaryKeyField(selectors.visible_persons, required=False, allow_null=True)
+
+    class Meta:
+        model = LifeEvent
+        fields = ["id", "household", "person", "kind", "occurred_on", "notes"]
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    household = ScopedPrimaryKeyField(selectors.visible_households)
+    visitor = ScopedPrimaryKeyField(visible_staff)
+
+    class Meta:
+        model = Visit
+        fields = ["id", "household", "visitor", "visited_on", "notes"]
+
+
+class ImportBatchSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    percent = serializers.IntegerField(read_only=True)
+    error_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportBatch
+        fields = [
+            "id",
+            "filename",
+            "sha256",
+            "created_at",
+            "status",
+            "status_label",
+            "rows_total",
+            "rows_done",
+            "percent",
+            "skip_invalid",
+            "summary",
+            "error_count",
+            "applied_at",
+        ]
+        read_only_fields = fields
+
+    def get_error_count(self, batch: ImportBatch) -> int:
+        return len(batch.errors)
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    skip_invalid = serializers.BooleanField(default=False)
+
+
+class ConfirmSerializer(serializers.Serializer):
+    skip_invalid = serializers.BooleanField(default=False)
