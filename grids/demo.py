@@ -16,6 +16,7 @@ from django.db import transaction
 
 from grids import services
 from grids.models import Affiliation, Kind, Level, Node, PartyMembership, Role, Staff
+from grids.signals import demo_street_seeded
 from grids.tree_import import TreeRow, load_street
 
 DEMO_STREET_CODE = "330106004"
@@ -326,6 +327,7 @@ def seed(scale_name: str, *, street_code: str = DEMO_STREET_CODE) -> list[DemoLo
     services.bulk_create_staff(
         entries=_staff_entries(nodes, _People(seed=2026)), started_on=started_on
     )
+    demo_street_seeded.send(sender=Node, street=root, scale=scale_name)
     return _demo_logins(root)
 
 

@@ -11,8 +11,12 @@ import datetime
 import random
 from collections.abc import Iterator
 
+from django.db.models import Count
+
 from grids.demo import GIVEN, SURNAMES
+from grids.models import Level, Node
 from residents.idnumbers import check_character
+from residents.models import Household, LifeEvent, LifeEventKind, Person, Tag
 
 HEADER = [
     "户号",
@@ -119,3 +123,68 @@ def register_rows(
                     housing,
                     area,
                 ]
+
+
+# Persons per demo scale: the street has the register of a real street.
+PERSONS = {"tiny": 120, "street": 150_000}
+
+
+def seed_roster(*, street: Node, scale: str) -> None:
+    """Import a generated register for every stairwell of `street`, then tag and log a few."""
+    import csv
+    import io
+
+    from residents import services
+
+    stairwells = list(
+        Node.objects.filter(tree_id=street.tree_id, level=Level.STAIRWELL)
+        .order_by("lft")
+        .values_list("compound", "building", "unit")
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADER)
+    writer.writerows(register_rows(stairwells, persons=PERSONS[scale]))
+    services.import_now(data=buffer.getvalue().encode("utf-8"), filename="演示登记表.csv")
+    _tag_and_log(street)
+
+
+def _tag_and_log(street: Node) -> None:
+    rng = random.Random(7)
+    households = Household.objects.filter(street=street).annotate(size=Count("members"))
+    alone = Person.objects.filter(
+        household__in=households.filter(size=1), birth_date__lte=datetime.date(1956, 1, 1)
+    )
+    tags = {t.name: t for t in Tag.objects.all()}
+    through = Person.tags.through
+    links = [
+        through(person_id=pk, tag_id=tags["独居老人"].pk)
+        for pk in alone.values_list("pk", flat=True)
+    ]
+    people = list(Person.objects.filter(household__street=street).values_list("pk", flat=True))
+    for name, share in (("低保", 0.015), ("退役军人", 0.01), ("残疾人", 0.012)):
+        links += [
+            through(person_id=pk, tag_id=tags[name].pk) for pk in people if rng.random() < share
+        ]
+    through.objects.bulk_create(links, batch_size=5000, ignore_conflicts=True)
+    today = datetime.date(2026, 11, 1)
+    events = []
+    for pk in rng.sample(
+        list(households.values_list("pk", flat=True)), k=min(300, households.count())
+    ):
+        kind = rng.choice(
+            [
+                LifeEventKind.BIRTH,
+                LifeEventKind.MARRIAGE,
+                LifeEventKind.DEATH,
+                LifeEventKind.MOVE_IN,
+            ]
+        )
+        events.append(
+            LifeEvent(
+                household_id=pk,
+                kind=kind,
+                occurred_on=today - datetime.timedelta(days=rng.randrange(200)),
+            )
+        )
+    LifeEvent.objects.bulk_create(events)

@@ -3,7 +3,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from grids.models import Node
-from grids.signals import subtree_moved
+from grids.signals import demo_street_seeded, subtree_moved
 from residents.models import ANCESTOR_FIELDS, Household
 
 
@@ -13,3 +13,10 @@ def households_follow_their_stairwell(sender: Any, node: Node, **kwargs: Any) ->
     Household.objects.filter(**{ANCESTOR_FIELDS[node.level]: node}).update(
         **{ANCESTOR_FIELDS[a.level]: a for a in node.get_ancestors()}
     )
+
+
+@receiver(demo_street_seeded)
+def seed_demo_roster(sender: Any, street: Node, scale: str, **kwargs: Any) -> None:
+    from residents.demo import seed_roster
+
+    seed_roster(street=street, scale=scale)

@@ -25,6 +25,18 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
+def worker():
+    """A real Celery worker (in a thread) on the configured broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    app.control.purge()
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        yield
+
+
+@pytest.fixture
 def street(db) -> Node:
     load_street(rows=tree_rows(SCALES["tiny"]))
     return Node.objects.get(code=DEMO_STREET_CODE)

@@ -3,22 +3,13 @@
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core.exceptions import ValidationError
 
-from config.celery import app
 from residents import services
 from residents.models import ImportBatch, Person
 from tests.test_register_import import BAD, GOOD, register
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def worker():
-    app.control.purge()
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        yield
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def wait_for(batch: ImportBatch, *statuses: str, seconds: float = 30) -> ImportBatch:

@@ -42,3 +42,17 @@ def test_tiny_seed_is_deterministic_with_logins_and_gaps(capsys):
     call_command("seed_demo", "--if-empty")
     assert "worker" in capsys.readouterr().out
     assert list(Node.objects.order_by("lft").values_list("name", flat=True)) == names
+
+
+def test_demo_roster_goes_through_the_real_import():
+    from residents.models import Household, ImportBatch, Person
+
+    call_command("seed_demo", "--scale", "tiny")
+    persons = Person.objects.count()
+    assert 100 <= persons <= 140
+    assert Household.objects.count() >= 40
+    assert ImportBatch.objects.get().status == ImportBatch.Status.APPLIED
+    floating = Person.objects.filter(residence_type="floating").count() / persons
+    rented = Household.objects.filter(housing_status="rented").count() / Household.objects.count()
+    assert 0.15 < floating < 0.45 and 0.1 < rented < 0.35
+    assert Person.objects.filter(tags__isnull=False).exists()

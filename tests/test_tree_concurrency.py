@@ -18,7 +18,7 @@ def _postgres_only():
         pytest.skip("advisory locks are a PostgreSQL feature; SQLite serialises writers itself")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_inserts_keep_the_tree_consistent() -> None:
     street = services.create_node(parent=None, code="330106020", name="并发街道")
     communities = [
