@@ -688,7 +688,11 @@ def run(
     table = read_register(data, batch.filename)
     result = RegisterResult(rows=len(table.rows), batch_id=batch.pk)
     checker = _Checker(table, scope)
-    groups = _group(checker.check(progress), checker.problems)
+    checked = checker.check(progress)
+    # The raw cells are no longer needed; freeing them keeps a street's register
+    # well under the memory budget while it is written.
+    table.rows.clear()
+    groups = _group(checked, checker.problems)
     result.errors = sorted(checker.problems, key=lambda p: (p.line, p.column))
     writer = _Writer(groups, set(table.columns), batch)
     if dry_run or (result.errors and not batch.skip_invalid):

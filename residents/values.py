@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -26,6 +27,11 @@ _DATE_PATTERNS = [
 def parse_date(text: str) -> datetime.date:
     """1985-03-02, 1985/3/2, 1985.3.2, 19850302, 1985年3月2日 or an Excel serial."""
     text = text.strip()
+    if len(text) == 10 and text[4] == "-":
+        try:
+            return datetime.date.fromisoformat(text)
+        except ValueError:
+            pass
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:
@@ -150,6 +156,7 @@ HOUSING_WORDS = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def word(text: str) -> str:
     """Fold full-width brackets and spaces so '中共党员（在职）' matches its key."""
     return text.strip().replace("（", "(").replace("）", ")").replace(" ", "").lower()
