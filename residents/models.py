@@ -45,6 +45,10 @@ def _node_fk(verbose_name: Any, level: int, *, db_index: bool = True) -> models.
         related_name="+",
         limit_choices_to={"level": level},
         db_index=db_index,
+        # Derived from the stairwell (which keeps its database constraint) and
+        # kept right by the tree services; a second check per row and level
+        # would only slow bulk imports.
+        db_constraint=False,
     )
 
 
@@ -169,7 +173,9 @@ class Person(models.Model):
         Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="members"
     )
     name = models.CharField(_("name"), max_length=50)
-    id_number = models.CharField(_("ID number"), max_length=18, unique=True, null=True, blank=True)
+    # Unique through person_id_number_unique: a constraint, not unique=True,
+    # which on PostgreSQL adds a second (LIKE) index we never use.
+    id_number = models.CharField(_("ID number"), max_length=18, null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -207,6 +213,7 @@ class Person(models.Model):
                 condition=Q(relation="head"),
                 name="person_one_head_per_household",
             ),
+            models.UniqueConstraint(fields=["id_number"], name="person_id_number_unique"),
         ]
         indexes = [models.Index(fields=["phone"], name="person_phone_idx")]
         permissions = [("view_personal_data", _("Can see full ID numbers and phones"))]
