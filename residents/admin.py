@@ -379,6 +379,34 @@ class PersonAdmin(RosterAdminMixin, ExportMixin, admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         pass  # tags are saved by the services
 
+    def get_urls(self) -> list[Any]:
+        return [
+            path("four/", self.admin_site.admin_view(self.four_view), name="residents_four_lists"),
+            *super().get_urls(),
+        ]
+
+    def four_view(self, request: HttpRequest) -> HttpResponse:
+        """四掌握: counts of the four lists in the jurisdiction, each linking to its list."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        community = request.GET.get("community", "")
+        communities = visible_nodes(request.user).filter(level=Level.COMMUNITY).order_by("lft")
+        chosen = None
+        if community:
+            chosen = get_object_or_404(communities, pk=community) if community.isdigit() else None
+            if chosen is None:
+                raise PermissionDenied
+        lists = selectors.four_lists(request.user, community=chosen)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("The four lists (四掌握)"),
+            "lists": lists,
+            "communities": communities,
+            "chosen": chosen,
+        }
+        return TemplateResponse(request, "admin/residents/four_lists.html", context)
+
     def get_export_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
 
@@ -401,11 +429,15 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class EventCommunityFilter(CommunityFilter):
+    field = "household__community_id"
+
+
 @admin.register(LifeEvent)
 class LifeEventAdmin(RosterAdminMixin, admin.ModelAdmin):
     list_display = ["kind", "occurred_on", "household", "person", "notes"]
     list_select_related = ["household__stairwell", "person"]
-    list_filter = ["kind", "occurred_on"]
+    list_filter = [EventCommunityFilter, "kind", "occurred_on"]
     autocomplete_fields = ["household"]
     raw_id_fields = ["person"]
     show_full_result_count = False

@@ -1,5 +1,7 @@
 """Roster admin: jurisdiction by URL, posted foreign key and search; masking and its audit."""
 
+from datetime import date
+
 from django.urls import reverse
 
 from residents.models import AccessLog, Household, ImportBatch, Person
@@ -48,6 +50,10 @@ def test_masked_for_a_user_without_the_permission(admin_as, frank, roster):
     assert full_id not in page and "13800000001" not in page
     assert full_id[:6] + "********" + full_id[-4:] in page
     assert "138****0001" in page
+    assert (
+        reverse("admin:residents_four_lists") in page
+        and reverse("admin:residents_person_export") in page
+    )
     person = Person.objects.get(name="张伟")
     detail = client.get(reverse("admin:residents_person_change", args=[person.pk])).content.decode()
     assert full_id not in detail and "13800000001" not in detail
@@ -152,3 +158,31 @@ def test_import_batches_of_others_are_404(admin_as, alice, bob, roster):
     )
     client.post(reverse("admin:residents_importbatch_confirm", args=[batch.pk]))
     assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.PENDING
+
+
+def test_four_lists_page_is_scoped(admin_as, alice, charlie, roster, django_assert_max_num_queries):
+    from residents import services
+
+    services.record_life_event(
+        household=Household.objects.get(number="A1"), kind="birth", occurred_on=date.today()
+    )
+    url = reverse("admin:residents_four_lists")
+    counts = {i.key: i.count for i in admin_as(alice).get(url).context["lists"]}
+    assert counts == {"party_members": 1, "floating": 1, "rented": 1, "life_events": 1}
+    client = admin_as(charlie)
+    client.get(url)
+    with django_assert_max_num_queries(12):
+        response = client.get(url)
+    assert {i.key: i.count for i in response.context["lists"]} == {
+        "party_members": 2,
+        "floating": 2,
+        "rented": 2,
+        "life_events": 1,
+    }
+    community_b = Household.objects.get(number="B1").community
+    assert admin_as(alice).get(url, {"community": community_b.pk}).status_code == 404
+    link = next(i.url for i in response.context["lists"] if i.key == "floating")
+    assert {p.name for p in admin_as(charlie).get(link).context["cl"].result_list} == {
+        "王芳",
+        "钱丽",
+    }
