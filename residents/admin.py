@@ -242,6 +242,7 @@ class FullPersonForm(PersonForm):
 @admin.register(Person)
 class PersonAdmin(RosterAdminMixin, ExportMixin, admin.ModelAdmin):
     resource_classes = [PersonResource]
+    change_list_template = "admin/residents/person/change_list.html"
     export_formats = [base_formats.CSV, base_formats.XLSX]
     form = PersonForm
     list_display = ["name"]  # see get_list_display

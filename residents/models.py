@@ -174,8 +174,11 @@ class Person(models.Model):
     )
     name = models.CharField(_("name"), max_length=50)
     # Unique through person_id_number_unique: a constraint, not unique=True,
-    # which on PostgreSQL adds a second (LIKE) index we never use.
-    id_number = models.CharField(_("ID number"), max_length=18, null=True, blank=True)
+    # which on PostgreSQL adds a second (LIKE) index we never use. NULL, not
+    # "", for people without one (境外), so the constraint allows many.
+    id_number = models.CharField(  # noqa: DJ001
+        _("ID number"), max_length=18, null=True, blank=True
+    )
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
-
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
