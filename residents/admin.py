@@ -208,20 +208,7 @@ class PersonResource(resources.ModelResource):
 class PersonForm(forms.ModelForm):
     class Meta:
         model = Person
-        fields = [
-            "household",
-            "name",
-            "phone",
-            "relation",
-            "ethnicity",
-            "residence_type",
-            "political_status",
-            "party_kind",
-            "tags",
-            "moved_in_on",
-            "moved_out_on",
-            "deceased_on",
-        ]
+        fields = [*services.PERSON_EDITABLE, "tags"]
 
 
 class FullPersonForm(PersonForm):

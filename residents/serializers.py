@@ -5,7 +5,7 @@ from rest_framework import serializers
 from grids.models import Level
 from grids.selectors import visible_nodes, visible_staff
 from grids.serializers import ScopedPrimaryKeyField
-from residents import personal_data, selectors
+from residents import personal_data, selectors, services
 from residents.models import Household, ImportBatch, LifeEvent, Person, Tag, Visit
 
 
@@ -52,24 +52,7 @@ class PersonSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Person
-        fields = [
-            "id",
-            "household",
-            "name",
-            "id_number",
-            "sex",
-            "birth_date",
-            "phone",
-            "relation",
-            "ethnicity",
-            "residence_type",
-            "political_status",
-            "party_kind",
-            "tags",
-            "moved_in_on",
-            "moved_out_on",
-            "deceased_on",
-        ]
+        fields = ["id", "id_number", "sex", "birth_date", *services.PERSON_EDITABLE, "tags"]
         read_only_fields = ["sex", "birth_date"]
 
     def to_representation(self, instance: Person) -> dict[str, Any]:

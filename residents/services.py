@@ -53,20 +53,19 @@ def create_household(
 
 
 HOUSEHOLD_EDITABLE = frozenset({"room", "number", "housing_status", "area", "owner"})
-PERSON_EDITABLE = frozenset(
-    {
-        "name",
-        "phone",
-        "relation",
-        "ethnicity",
-        "residence_type",
-        "political_status",
-        "party_kind",
-        "moved_in_on",
-        "moved_out_on",
-        "deceased_on",
-        "household",
-    }
+# The person fields a user edits (besides the ID number and tags), in form order.
+PERSON_EDITABLE = (
+    "household",
+    "name",
+    "phone",
+    "relation",
+    "ethnicity",
+    "residence_type",
+    "political_status",
+    "party_kind",
+    "moved_in_on",
+    "moved_out_on",
+    "deceased_on",
 )
 
 
@@ -87,7 +86,7 @@ def update_person(
     *, person: Person, id_number: str | None = None, tags: Any = None, **fields: Any
 ) -> Person:
     """Edit a person; a new ID number re-derives sex and birth date."""
-    unknown = set(fields) - PERSON_EDITABLE
+    unknown = set(fields) - set(PERSON_EDITABLE)
     if unknown:
         raise TypeError(f"not editable through update_person: {sorted(unknown)}")
     for name, value in fields.items():
