@@ -44,7 +44,7 @@ class NodeViewSet(viewsets.ReadOnlyModelViewSet):
         ]
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+        return self._paged(self.get_queryset())
 
     def get_queryset(self) -> QuerySet[Node]:
         qs = selectors.visible_nodes(self.request.user)
@@ -56,10 +56,14 @@ class NodeViewSet(viewsets.ReadOnlyModelViewSet):
         if params.get("q"):
             q = params["q"].strip()
             qs = qs.filter(code__startswith=q) if q.isdigit() else qs.filter(name__icontains=q)
-        return selectors.with_counts(qs).order_by("tree_id", "lft")
+        return qs.order_by("tree_id", "lft")
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        (node,) = selectors.attach_counts([self.get_object()])
+        return Response(self.get_serializer(node).data)
 
     def _paged(self, qs: QuerySet[Node]) -> Response:
-        page = self.paginate_queryset(selectors.with_counts(qs))
+        page = selectors.attach_counts(self.paginate_queryset(qs) or [])
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @action(detail=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -83,7 +83,11 @@ def _count(qs: QuerySet[Any]) -> Coalesce:
 
 
 def with_counts(nodes: QuerySet[Node]) -> QuerySet[Node]:
-    """Children and stairwells under each node, counted in the same query."""
+    """Children and stairwells under each node, counted in the same query.
+
+    Use on a page of nodes (see attach_counts): on a whole street SQLite
+    computes the counts for every row before it sorts and slices.
+    """
     children = Node.objects.filter(parent=OuterRef("pk"))
     return nodes.annotate(
         children_count=Coalesce(
@@ -95,6 +99,16 @@ def with_counts(nodes: QuerySet[Node]) -> QuerySet[Node]:
         ),
         stairwell_count=_count(_descendants_at(Level.STAIRWELL)),
     )
+
+
+def attach_counts(page: Iterable[Node]) -> list[Node]:
+    """Set children_count and stairwell_count on a page of nodes, in one query."""
+    page = list(page)
+    counted = {n.pk: n for n in with_counts(Node.objects.filter(pk__in=[n.pk for n in page]))}
+    for node in page:
+        node.children_count = counted[node.pk].children_count
+        node.stairwell_count = counted[node.pk].stairwell_count
+    return page
 
 
 def subtree(node: Node, *, include_self: bool = True) -> QuerySet[Node]:

@@ -23,6 +23,7 @@ from residents.models import (
     ImportBatch,
     ImportBatchEvent,
     LifeEvent,
+    LifeEventKind,
     Person,
     Visit,
 )
@@ -136,6 +137,14 @@ def add_person(*, household: Household, name: str, id_number: str, **fields: Any
     return person
 
 
+# The person's date each kind of life event sets.
+PERSON_DATE_OF_EVENT: dict[str, str] = {
+    LifeEventKind.DEATH: "deceased_on",
+    LifeEventKind.MOVE_OUT: "moved_out_on",
+    LifeEventKind.MOVE_IN: "moved_in_on",
+}
+
+
 @transaction.atomic
 def record_life_event(
     *,
@@ -145,11 +154,18 @@ def record_life_event(
     person: Person | None = None,
     notes: str = "",
 ) -> LifeEvent:
+    """Record a 喜事丧事 or move; a death or moving out also dates the person's record."""
     event = LifeEvent(
         household=household, kind=kind, occurred_on=occurred_on, person=person, notes=notes
     )
     event.full_clean()
+    if person is not None and person.household_id != household.pk:
+        raise ValidationError({"person": _("The person does not live in this household.")})
     event.save()
+    dated_field = PERSON_DATE_OF_EVENT.get(kind)
+    if person is not None and dated_field and getattr(person, dated_field) is None:
+        dates: dict[str, Any] = {dated_field: occurred_on}
+        update_person(person=person, **dates)
     return event
 
 

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -77,3 +79,18 @@ def test_errors_name_the_nearest_match():
 
 def test_unparseable():
     assert parse("白杨街道某处") is None
+
+
+@given(st.dates(min_value=datetime.date(1900, 3, 1), max_value=datetime.date(2030, 12, 31)))
+def test_every_date_style_reads_the_same(day):
+    from residents.values import EXCEL_EPOCH, parse_date
+
+    styles = [
+        day.isoformat(),
+        f"{day.year}/{day.month}/{day.day}",
+        f"{day.year}.{day.month}.{day.day}",
+        f"{day:%Y%m%d}",
+        f"{day.year}年{day.month}月{day.day}日",
+        str((day - EXCEL_EPOCH).days),
+    ]
+    assert {parse_date(s) for s in styles} == {day}

@@ -61,3 +61,33 @@ def test_deleted_person_can_be_restored_from_history(street):
     assert last.history_type == "-"
     last.instance.save()
     assert household.members.get().pk == pk
+
+
+def test_a_death_dates_the_person_and_leaves_the_party_list(street):
+    import datetime
+
+    from residents.selectors import party_members
+
+    household = services.create_household(
+        stairwell=first_under(street, Level.STAIRWELL), room="101"
+    )
+    person = services.add_person(
+        household=household,
+        name="丙",
+        id_number=idn("330106", "19400101", 13),
+        political_status="party_member",
+    )
+    other = services.create_household(stairwell=first_under(street, Level.STAIRWELL), room="102")
+    with pytest.raises(ValidationError):
+        services.record_life_event(
+            household=other, kind="death", occurred_on=datetime.date(2026, 11, 1), person=person
+        )
+    services.record_life_event(
+        household=household, kind="death", occurred_on=datetime.date(2026, 11, 1), person=person
+    )
+    person.refresh_from_db()
+    assert person.deceased_on == datetime.date(2026, 11, 1)
+    from django.contrib.auth import get_user_model
+
+    root = get_user_model().objects.create_superuser("root", password="x")
+    assert not party_members(root).filter(pk=person.pk).exists()
