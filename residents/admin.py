@@ -107,8 +107,66 @@ class MemberInline(admin.TabularInline):
         return personal_data.shown_id_number(obj.id_number, full=False)
 
 
+class SafeResource(resources.ModelResource):
+    """Exports with translated headers and every formula-like cell made inert."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__()
+        self.full = personal_data.may_see(kwargs.get("user"))
+
+    def get_export_headers(self, *args: Any, **kwargs: Any) -> list[str]:
+        return [str(header) for header in super().get_export_headers(*args, **kwargs)]
+
+    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
+        return escape_formula(super().export_field(field, instance, **kwargs))
+
+
+class AuditedExportMixin(ExportMixin):
+    """CSV/XLSX export of the scoped list; every export writes an access-log row."""
+
+    export_formats = [base_formats.CSV, base_formats.XLSX]
+
+    def get_export_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
+
+    def get_export_data(
+        self, file_format: Any, request: HttpRequest, queryset: Any, **kwargs: Any
+    ) -> Any:
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        masked = "" if personal_data.may_see(request.user) else str(_(" (masked)"))
+        personal_data.log_access(
+            user=request.user,
+            action=AccessLog.Action.EXPORT,
+            what=str(self.model._meta.verbose_name_plural) + masked,
+            ids=queryset.values_list("pk", flat=True),
+        )
+        return data
+
+
+class HouseholdResource(SafeResource):
+    """Households: no ID numbers or phones, only the owner's name."""
+
+    address = fields.Field(column_name=_("address"))
+    number = fields.Field(attribute="number", column_name=_("household number"))
+    housing_status = fields.Field(
+        attribute="get_housing_status_display", column_name=_("housing status")
+    )
+    area = fields.Field(attribute="area", column_name=_("exclusive area (m²)"))
+    owner = fields.Field(attribute="owner", column_name=_("owner"))
+    community = fields.Field(attribute="community__name", column_name=_("community"))
+
+    class Meta:
+        model = Household
+        fields = ["address", "number", "housing_status", "area", "owner", "community"]
+
+    def dehydrate_address(self, household: Household) -> str:
+        return f"{household.stairwell.compound}{household.stairwell.name}{household.room}"
+
+
 @admin.register(Household)
-class HouseholdAdmin(RosterAdminMixin, admin.ModelAdmin):
+class HouseholdAdmin(RosterAdminMixin, AuditedExportMixin, admin.ModelAdmin):
+    resource_classes = [HouseholdResource]
+    change_list_template = "admin/residents/household/change_list.html"
     list_display = ["address", "number", "housing_status", "area", "member_count", "community"]
     list_select_related = ["stairwell", "community"]
     list_filter = [CommunityFilter, "housing_status"]
@@ -151,7 +209,7 @@ class HouseholdAdmin(RosterAdminMixin, admin.ModelAdmin):
             obj.pk = created.pk
 
 
-class PersonResource(resources.ModelResource):
+class PersonResource(SafeResource):
     """Export of persons: masked unless the exporting user may see personal data."""
 
     name = fields.Field(attribute="name", column_name=_("name"))
@@ -183,16 +241,6 @@ class PersonResource(resources.ModelResource):
             "residence_type",
             "political_status",
         ]
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__()
-        self.full = personal_data.may_see(kwargs.get("user"))
-
-    def get_export_headers(self, *args: Any, **kwargs: Any) -> list[str]:
-        return [str(header) for header in super().get_export_headers(*args, **kwargs)]
-
-    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
-        return escape_formula(super().export_field(field, instance, **kwargs))
 
     def dehydrate_id_number(self, person: Person) -> str:
         return personal_data.shown_id_number(person.id_number, full=self.full)
@@ -227,10 +275,9 @@ class FullPersonForm(PersonForm):
 
 
 @admin.register(Person)
-class PersonAdmin(RosterAdminMixin, ExportMixin, admin.ModelAdmin):
+class PersonAdmin(RosterAdminMixin, AuditedExportMixin, admin.ModelAdmin):
     resource_classes = [PersonResource]
     change_list_template = "admin/residents/person/change_list.html"
-    export_formats = [base_formats.CSV, base_formats.XLSX]
     form = PersonForm
     list_display = ["name"]  # see get_list_display
     list_select_related = ["household__stairwell"]
@@ -394,21 +441,6 @@ class PersonAdmin(RosterAdminMixin, ExportMixin, admin.ModelAdmin):
             "chosen": chosen,
         }
         return TemplateResponse(request, "admin/residents/four_lists.html", context)
-
-    def get_export_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
-
-    def get_export_data(
-        self, file_format: Any, request: HttpRequest, queryset: Any, **kwargs: Any
-    ) -> Any:
-        data = super().get_export_data(file_format, request, queryset, **kwargs)
-        personal_data.log_access(
-            user=request.user,
-            action=AccessLog.Action.EXPORT,
-            what=str(_("person export")) + ("" if self._full(request) else str(_(" (masked)"))),
-            ids=queryset.values_list("pk", flat=True),
-        )
-        return data
 
 
 @admin.register(Tag)

@@ -186,3 +186,12 @@ def test_four_lists_page_is_scoped(admin_as, alice, charlie, roster, django_asse
         "王芳",
         "钱丽",
     }
+
+
+def test_household_export_is_scoped_and_audited(admin_as, bob, roster):
+    export_url = reverse("admin:residents_household_export")
+    chosen = {f"householdresource_{f}": "on" for f in ["address", "number", "housing_status"]}
+    response = admin_as(bob).post(export_url, {"resource": "0", "format": "0", **chosen})
+    body = response.content.decode("utf-8-sig")
+    assert response.status_code == 200 and "云帆城" in body and "和达城" not in body
+    assert AccessLog.objects.get(action="export").count == 2

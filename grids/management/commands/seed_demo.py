@@ -27,6 +27,8 @@ class Command(BaseCommand):
         if has_tree:
             logins = demo.existing_logins()
         else:
+            self.stdout.write(_("Building the demo street (about a minute for the full street)…"))
+            self.stdout.flush()
             logins = demo.seed(options["scale"])
             counts = {level: Node.objects.filter(level=level).count() for level in range(5)}
             self.stdout.write(
