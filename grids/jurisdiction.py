@@ -6,6 +6,7 @@ queryset, form choice, API view and export filters through `scope_for(user)`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,22 +34,27 @@ class Scope:
     everything: bool
     subtrees: tuple[Subtree, ...] = ()
 
-    def q(self, prefix: str = "") -> Q:
-        """A filter on Node fields, reached through `prefix` (e.g. "node__")."""
+    def _any(self, inside: Callable[[Subtree], Q]) -> Q:
         if self.everything:
             return Q()
         if not self.subtrees:
             return Q(pk__in=[])
         condition = Q()
-        for s in self.subtrees:
-            condition |= Q(
+        for subtree in self.subtrees:
+            condition |= inside(subtree)
+        return condition
+
+    def q(self, prefix: str = "") -> Q:
+        """A filter on Node fields, reached through `prefix` (e.g. "node__")."""
+        return self._any(
+            lambda s: Q(
                 **{
                     f"{prefix}tree_id": s.tree_id,
                     f"{prefix}lft__gte": s.lft,
                     f"{prefix}rght__lte": s.rght,
                 }
             )
-        return condition
+        )
 
     def q_by_columns(self, columns: dict[int, str], prefix: str = "") -> Q:
         """A filter on rows that carry each ancestor as a column (level -> column name).
@@ -56,14 +62,7 @@ class Scope:
         Rows such as households store their street, community, grid, … ids,
         so the subtree test is an equality on one indexed column.
         """
-        if self.everything:
-            return Q()
-        if not self.subtrees:
-            return Q(pk__in=[])
-        condition = Q()
-        for s in self.subtrees:
-            condition |= Q(**{f"{prefix}{columns[s.level]}_id": s.node_id})
-        return condition
+        return self._any(lambda s: Q(**{f"{prefix}{columns[s.level]}_id": s.node_id}))
 
     def contains(self, node: Node) -> bool:
         return self.everything or any(s.contains(node) for s in self.subtrees)

@@ -5,6 +5,8 @@ user may see them, and every unmasked page and export is logged."""
 from __future__ import annotations
 
 import csv
+import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -15,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
@@ -161,6 +164,14 @@ class HouseholdResource(SafeResource):
 
     def dehydrate_address(self, household: Household) -> str:
         return f"{household.stairwell.compound}{household.stairwell.name}{household.room}"
+
+
+@dataclass(frozen=True)
+class FourList:
+    key: str
+    label: str
+    count: int
+    url: str
 
 
 @admin.register(Household)
@@ -431,7 +442,29 @@ class PersonAdmin(RosterAdminMixin, AuditedExportMixin, admin.ModelAdmin):
             chosen = get_object_or_404(communities, pk=community) if community.isdigit() else None
             if chosen is None:
                 raise PermissionDenied
-        lists = selectors.four_lists(request.user, community=chosen)
+        counts = selectors.four_list_counts(request.user, community=chosen)
+        where = f"&community={chosen.pk}" if chosen else ""
+        persons = reverse("admin:residents_person_changelist")
+        since = timezone.localdate() - datetime.timedelta(days=selectors.RECENT_DAYS)
+        links = {
+            "party_members": (
+                _("Party members"),
+                f"{persons}?political_status__exact=party_member",
+            ),
+            "floating": (_("Floating population"), f"{persons}?residence_type__exact=floating"),
+            "rented": (
+                _("Rented flats"),
+                reverse("admin:residents_household_changelist") + "?housing_status__exact=rented",
+            ),
+            "life_events": (
+                _("Life events in the last 90 days"),
+                reverse("admin:residents_lifeevent_changelist") + f"?occurred_on__gte={since}",
+            ),
+        }
+        lists = [
+            FourList(key, str(label), counts[key], url + where)
+            for key, (label, url) in links.items()
+        ]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

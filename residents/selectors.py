@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from grids.jurisdiction import scope_for
 from grids.models import Node
@@ -89,7 +86,10 @@ def rented_households(user: Any) -> QuerySet[Household]:
     return visible_households(user).filter(housing_status=HousingStatus.RENTED)
 
 
-def recent_life_events(user: Any, *, days: int = 90) -> QuerySet[LifeEvent]:
+RECENT_DAYS = 90
+
+
+def recent_life_events(user: Any, *, days: int = RECENT_DAYS) -> QuerySet[LifeEvent]:
     since = timezone.localdate() - datetime.timedelta(days=days)
     return visible_life_events(user).filter(occurred_on__gte=since)
 
@@ -98,48 +98,15 @@ def with_member_count(households: QuerySet[Household]) -> QuerySet[Household]:
     return households.annotate(member_count=Count("members"))
 
 
-@dataclass(frozen=True)
-class FourList:
-    key: str
-    label: str
-    count: int
-    url: str
+def four_list_counts(user: Any, *, community: Node | None = None) -> dict[str, int]:
+    """四掌握 counts for the user's jurisdiction, or one community in it."""
 
+    def narrowed(qs: QuerySet[Any], field: str) -> int:
+        return (qs.filter(**{field: community}) if community else qs).count()
 
-def four_lists(user: Any, *, community: Node | None = None) -> list[FourList]:
-    """四掌握 counts for the user's jurisdiction (or one community in it), with admin links."""
-    where = f"&community={community.pk}" if community else ""
-    persons = reverse("admin:residents_person_changelist")
-    households = reverse("admin:residents_household_changelist")
-    events = reverse("admin:residents_lifeevent_changelist")
-    since = (timezone.localdate() - datetime.timedelta(days=90)).isoformat()
-
-    def narrowed(qs: QuerySet[Any], field: str) -> QuerySet[Any]:
-        return qs.filter(**{field: community}) if community else qs
-
-    return [
-        FourList(
-            "party_members",
-            str(_("Party members")),
-            narrowed(party_members(user), "household__community").count(),
-            f"{persons}?political_status__exact=party_member{where}",
-        ),
-        FourList(
-            "floating",
-            str(_("Floating population")),
-            narrowed(floating_population(user), "household__community").count(),
-            f"{persons}?residence_type__exact=floating{where}",
-        ),
-        FourList(
-            "rented",
-            str(_("Rented flats")),
-            narrowed(rented_households(user), "community").count(),
-            f"{households}?housing_status__exact=rented{where}",
-        ),
-        FourList(
-            "life_events",
-            str(_("Life events in the last 90 days")),
-            narrowed(recent_life_events(user), "household__community").count(),
-            f"{events}?occurred_on__gte={since}{where}",
-        ),
-    ]
+    return {
+        "party_members": narrowed(party_members(user), "household__community"),
+        "floating": narrowed(floating_population(user), "household__community"),
+        "rented": narrowed(rented_households(user), "community"),
+        "life_events": narrowed(recent_life_events(user), "household__community"),
+    }
