@@ -195,3 +195,43 @@ def test_household_export_is_scoped_and_audited(admin_as, bob, roster):
     body = response.content.decode("utf-8-sig")
     assert response.status_code == 200 and "云帆城" in body and "和达城" not in body
     assert AccessLog.objects.get(action="export").count == 2
+
+
+def test_event_visit_and_batch_lists_are_scoped(
+    admin_as, alice, bob, roster, django_assert_max_num_queries
+):
+    from residents import services
+
+    a1, b1 = Household.objects.get(number="A1"), Household.objects.get(number="B1")
+    for household, staff in ((a1, alice.staff), (b1, bob.staff)):
+        services.record_life_event(household=household, kind="marriage", occurred_on=date.today())
+        services.record_visit(
+            household=household, visitor=staff, visited_on=date.today(), notes="走访"
+        )
+    services.start_import(user=bob, data=b"x", filename="bob.csv")
+    client = admin_as(alice)
+    for name in ("lifeevent", "visit"):
+        url = reverse(f"admin:residents_{name}_changelist")
+        client.get(url)
+        with django_assert_max_num_queries(12):
+            rows = client.get(url).context["cl"].result_list
+        assert [r.household_id for r in rows] == [a1.pk]
+    batches = (
+        client.get(reverse("admin:residents_importbatch_changelist")).context["cl"].result_list
+    )
+    assert list(batches) == []
+    event_b = b1.events.get()
+    assert (
+        client.get(reverse("admin:residents_lifeevent_change", args=[event_b.pk])).status_code
+        == 404
+    )
+    response = client.post(
+        reverse("admin:residents_visit_add"),
+        {
+            "household": b1.pk,
+            "visitor": alice.staff.pk,
+            "visited_on": "2026-11-20",
+            "notes": "越界",
+        },
+    )
+    assert response.status_code == 200 and "household" in response.context["adminform"].form.errors
