@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -428,8 +428,53 @@ class PersonAdmin(RosterAdminMixin, AuditedExportMixin, admin.ModelAdmin):
     def get_urls(self) -> list[Any]:
         return [
             path("four/", self.admin_site.admin_view(self.four_view), name="residents_four_lists"),
+            path(
+                "deleted/", self.admin_site.admin_view(self.deleted_view), name="residents_deleted"
+            ),
+            path(
+                "deleted/<str:kind>/<int:history_id>/restore/",
+                self.admin_site.admin_view(self.restore_view),
+                name="residents_restore",
+            ),
             *super().get_urls(),
         ]
+
+    def deleted_view(self, request: HttpRequest) -> HttpResponse:
+        """Deleted households and persons in the jurisdiction, each with a restore button."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        persons = list(selectors.deleted_persons(request.user)[:200])
+        for record in persons:
+            record.shown_id = personal_data.shown_id_number(record.id_number, full=False)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Deleted records"),
+            "households": selectors.deleted_households(request.user)[:200],
+            "persons": persons,
+        }
+        return TemplateResponse(request, "admin/residents/deleted.html", context)
+
+    def restore_view(self, request: HttpRequest, kind: str, history_id: int) -> HttpResponse:
+        if request.method != "POST" or not self.has_change_permission(request):
+            raise PermissionDenied
+        restorers = {
+            "person": (selectors.deleted_persons, services.restore_person),
+            "household": (selectors.deleted_households, services.restore_household),
+        }
+        if kind not in restorers:
+            raise Http404
+        deleted, restore = restorers[kind]
+        record = get_object_or_404(deleted(request.user), history_id=history_id)
+        try:
+            restore(record=record)
+        except ValidationError as error:
+            self.message_user(request, "；".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(
+                request, _("%(record)s was restored.") % {"record": record}, messages.SUCCESS
+            )
+        return redirect("admin:residents_deleted")
 
     def four_view(self, request: HttpRequest) -> HttpResponse:
         """四掌握: counts of the four lists in the jurisdiction, each linking to its list."""

@@ -110,3 +110,24 @@ def four_list_counts(user: Any, *, community: Node | None = None) -> dict[str, i
         "rented": narrowed(rented_households(user), "community"),
         "life_events": narrowed(recent_life_events(user), "household__community"),
     }
+
+
+def deleted_persons(user: Any) -> QuerySet[Any]:
+    """History rows of deleted persons whose household is in the user's jurisdiction."""
+    history = Person.history.model
+    households = visible_households(user).values("pk")
+    return (
+        history.objects.filter(history_type="-", household_id__in=households)
+        .exclude(id__in=Person.objects.values("pk"))
+        .order_by("-history_date")
+    )
+
+
+def deleted_households(user: Any) -> QuerySet[Any]:
+    """History rows of deleted households that lay in the user's jurisdiction."""
+    history = Household.history.model
+    return (
+        history.objects.filter(scope_for(user).q_by_columns(ANCESTOR_FIELDS), history_type="-")
+        .exclude(id__in=Household.objects.values("pk"))
+        .order_by("-history_date")
+    )

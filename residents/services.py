@@ -179,6 +179,35 @@ def record_visit(
     return visit
 
 
+@transaction.atomic
+def restore_person(*, record: Any) -> Person:
+    """Bring back a deleted person from their last history row."""
+    person = record.instance
+    if Person.objects.filter(pk=person.pk).exists():
+        raise ValidationError(_("This record has already been restored."))
+    if not Household.objects.filter(pk=person.household_id).exists():
+        raise ValidationError(_("Restore the person's household first."))
+    if person.id_number and Person.objects.filter(id_number=person.id_number).exists():
+        raise ValidationError(_("Someone with this ID number has been registered since."))
+    person.full_clean(validate_unique=False)
+    person.save(force_insert=True)
+    return person
+
+
+@transaction.atomic
+def restore_household(*, record: Any) -> Household:
+    """Bring back a deleted household from its last history row."""
+    household = record.instance
+    if Household.objects.filter(pk=household.pk).exists():
+        raise ValidationError(_("This record has already been restored."))
+    if Household.objects.filter(stairwell_id=household.stairwell_id, room=household.room).exists():
+        raise ValidationError(_("Another household lives in this room now."))
+    household.set_ancestors()
+    household.full_clean(validate_unique=False)
+    household.save(force_insert=True)
+    return household
+
+
 def _transition(
     batch: ImportBatch, to: str, *, user: Any = None, note: str = "", **fields: Any
 ) -> ImportBatch:

@@ -235,3 +235,42 @@ def test_event_visit_and_batch_lists_are_scoped(
         },
     )
     assert response.status_code == 200 and "household" in response.context["adminform"].form.errors
+
+
+def test_a_deleted_person_is_restored_within_the_jurisdiction(admin_as, alice, bob, roster):
+    zhang_pk = Person.objects.get(name="张伟").pk
+    zhao_pk = Person.objects.get(name="赵强").pk
+    Person.objects.filter(pk__in=[zhang_pk, zhao_pk]).delete()
+    client = admin_as(alice)
+    page = client.get(reverse("admin:residents_deleted"))
+    assert [p.name for p in page.context["persons"]] == ["张伟"]
+    assert roster[0][3] not in page.content.decode()
+    record_b = Person.history.filter(id=zhao_pk, history_type="-").get()
+    assert (
+        client.post(
+            reverse("admin:residents_restore", args=["person", record_b.history_id])
+        ).status_code
+        == 404
+    )
+    record = Person.history.filter(id=zhang_pk, history_type="-").get()
+    client.post(reverse("admin:residents_restore", args=["person", record.history_id]))
+    restored = Person.objects.get(pk=zhang_pk)
+    assert restored.id_number == roster[0][3] and restored.household.number == "A1"
+    assert not Person.objects.filter(pk=zhao_pk).exists()
+    # once restored, the record is no longer among the deleted
+    response = client.post(reverse("admin:residents_restore", args=["person", record.history_id]))
+    assert response.status_code == 404
+
+
+def test_a_deleted_household_is_restored(admin_as, alice, roster):
+    household = Household.objects.get(number="A3")
+    pk = household.pk
+    household.members.all().delete()
+    household.delete()
+    client = admin_as(alice)
+    record = Household.history.filter(id=pk, history_type="-").get()
+    assert [
+        h.history_id for h in client.get(reverse("admin:residents_deleted")).context["households"]
+    ] == [record.history_id]
+    client.post(reverse("admin:residents_restore", args=["household", record.history_id]))
+    assert Household.objects.get(pk=pk).community_id == record.community_id
