@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from mptt.admin import MPTTModelAdmin
 
 from grids import selectors, services
-from grids.models import Assignment, Level, Node, Staff, SupplyItem
+from grids.models import AccessLog, Assignment, Level, Node, Staff, SupplyItem
 
 
 class JurisdictionAdminMixin:
@@ -434,3 +434,21 @@ class AssignmentAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
 admin.site.site_header = _("Micro-grid administration")
 admin.site.site_title = _("Micro-grid administration")
 admin.site.index_title = _("Street workbench")
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "action", "what", "count"]
+    list_filter = ["action"]
+    search_fields = ["user__username", "what"]
+    show_full_result_count = False
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

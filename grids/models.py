@@ -289,3 +289,31 @@ class Assignment(models.Model):
             )
         if self.ended_on and self.started_on and self.ended_on < self.started_on:
             raise ValidationError({"ended_on": _("An assignment cannot end before it starts.")})
+
+
+class AccessLog(models.Model):
+    """Every unmasked view and every export of personal data."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Viewed in full")
+        EXPORT = "export", _("Exported")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    what = models.CharField(_("what"), max_length=200)
+    object_ids = models.TextField(_("records"), blank=True)
+    count = models.PositiveIntegerField(_("number of records"), default=0)
+
+    class Meta:
+        verbose_name = _("personal-data access")
+        verbose_name_plural = _("personal-data access log")
+        ordering = ["-at"]
+        # Held for a jurisdiction: querysets are scoped, so a user unmasks only
+        # the people and staff in their own part of the tree.
+        permissions = [("view_personal_data", _("Can see full ID numbers and phones"))]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_action_display()} {self.what}"

@@ -25,12 +25,12 @@ from import_export.admin import ExportMixin
 from import_export.formats import base_formats
 
 from common.tabular import escape_formula
+from grids import personal_data
 from grids.admin import JurisdictionAdminMixin
-from grids.models import Level
+from grids.models import AccessLog, Level
 from grids.selectors import visible_nodes
-from residents import idnumbers, personal_data, selectors, services
+from residents import idnumbers, selectors, services
 from residents.models import (
-    AccessLog,
     Household,
     ImportBatch,
     LifeEvent,
@@ -568,24 +568,6 @@ class VisitAdmin(RosterAdminMixin, admin.ModelAdmin):
             return
         created = services.record_visit(**form.cleaned_data)
         obj.pk = created.pk
-
-
-@admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
-    list_display = ["at", "user", "action", "what", "count"]
-    list_filter = ["action"]
-    search_fields = ["user__username", "what"]
-    show_full_result_count = False
-    actions = None
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class UploadForm(forms.Form):

@@ -14,9 +14,11 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from grids import personal_data
 from grids.api import as_drf_error
-from residents import personal_data, selectors, services
-from residents.models import AccessLog, Household, ImportBatch, LifeEvent, Person, Visit
+from grids.models import AccessLog
+from residents import selectors, services
+from residents.models import Household, ImportBatch, LifeEvent, Person, Visit
 from residents.serializers import (
     ConfirmSerializer,
     HouseholdSerializer,

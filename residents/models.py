@@ -219,7 +219,6 @@ class Person(models.Model):
             models.UniqueConstraint(fields=["id_number"], name="person_id_number_unique"),
         ]
         indexes = [models.Index(fields=["phone"], name="person_phone_idx")]
-        permissions = [("view_personal_data", _("Can see full ID numbers and phones"))]
 
     def __str__(self) -> str:
         return self.name
@@ -273,31 +272,6 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visitor} {self.visited_on}"
-
-
-class AccessLog(models.Model):
-    """Every unmasked view and every export of personal data."""
-
-    class Action(models.TextChoices):
-        VIEW = "view", _("Viewed in full")
-        EXPORT = "export", _("Exported")
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="+"
-    )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
-    what = models.CharField(_("what"), max_length=200)
-    object_ids = models.TextField(_("records"), blank=True)
-    count = models.PositiveIntegerField(_("number of records"), default=0)
-
-    class Meta:
-        verbose_name = _("personal-data access")
-        verbose_name_plural = _("personal-data access log")
-        ordering = ["-at"]
-
-    def __str__(self) -> str:
-        return f"{self.user} {self.get_action_display()} {self.what}"
 
 
 class ImportBatch(models.Model):

@@ -2,10 +2,11 @@ from typing import Any
 
 from rest_framework import serializers
 
+from grids import personal_data
 from grids.models import Level
 from grids.selectors import visible_nodes, visible_staff
 from grids.serializers import ScopedPrimaryKeyField
-from residents import personal_data, selectors, services
+from residents import selectors, services
 from residents.models import Household, ImportBatch, LifeEvent, Person, Tag, Visit
 
 

@@ -4,7 +4,8 @@ from datetime import date
 
 from django.urls import reverse
 
-from residents.models import AccessLog, Household, ImportBatch, Person
+from grids.models import AccessLog
+from residents.models import Household, ImportBatch, Person
 from tests.support import idn
 
 HOUSEHOLDS = reverse("admin:residents_household_changelist")

@@ -1,4 +1,5 @@
-from residents.models import AccessLog, Person
+from grids.models import AccessLog
+from residents.models import Person
 from tests.support import idn
 
 URL = "/api/v1/persons/"

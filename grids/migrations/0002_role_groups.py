@@ -27,6 +27,11 @@ GROUP_PERMISSIONS = {
 }
 
 
+# Unmasked ID numbers and phones (grids.view_personal_data): the workers who
+# keep the roster, within their jurisdiction.
+PERSONAL_DATA_GROUPS = ["社区工作者", "网格员"]
+
+
 def create_groups(apps, schema_editor):
     from django.contrib.auth.management import create_permissions
 
@@ -41,6 +46,8 @@ def create_groups(apps, schema_editor):
     for name, models in GROUP_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
         codenames = [f"{action}_{model}" for model, actions in models.items() for action in actions]
+        if name in PERSONAL_DATA_GROUPS:
+            codenames.append("view_personal_data")
         group.permissions.set(
             Permission.objects.filter(content_type__app_label="grids", codename__in=codenames)
         )

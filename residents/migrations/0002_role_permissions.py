@@ -19,14 +19,8 @@ GROUP_PERMISSIONS = {
     "楼道一长二员": {"household": ["view"], "person": ["view"]},
 }
 
-# Unmasked ID numbers and phones: the workers who keep the roster.
-PERSONAL_DATA_GROUPS = ["社区工作者", "网格员"]
-
-
-def codenames(name, models):
-    yield from (f"{action}_{model}" for model, actions in models.items() for action in actions)
-    if name in PERSONAL_DATA_GROUPS:
-        yield "view_personal_data"
+def codenames(models):
+    return [f"{action}_{model}" for model, actions in models.items() for action in actions]
 
 
 def grant(apps, schema_editor):
@@ -41,7 +35,7 @@ def grant(apps, schema_editor):
     for name, models in GROUP_PERMISSIONS.items():
         group = Group.objects.get(name=name)
         group.permissions.add(
-            *Permission.objects.filter(content_type__app_label="residents", codename__in=list(codenames(name, models)))
+            *Permission.objects.filter(content_type__app_label="residents", codename__in=codenames(models))
         )
 
 

@@ -1,8 +1,8 @@
 """Who may see ID numbers and phones in full, and the audit of every time they do.
 
-Everyone else sees them masked. The permission is checked together with the
-jurisdiction: querysets are already scoped, so a permitted user only ever
-unmasks people in their own part of the tree.
+For residents and staff alike; everyone else sees them masked. The permission
+is checked together with the jurisdiction: querysets are already scoped, so a
+permitted user only ever unmasks people in their own part of the tree.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from common.masking import mask_id_number, mask_phone
-from residents.models import AccessLog
+from grids.models import AccessLog
 
-PERMISSION = "residents.view_personal_data"
+PERMISSION = "grids.view_personal_data"
 
 
 def may_see(user: Any) -> bool:
