@@ -23,7 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from mptt.admin import MPTTModelAdmin
 
-from grids import selectors, services
+from grids import personal_data, selectors, services
 from grids.models import AccessLog, Assignment, Level, Node, Staff, SupplyItem
 
 
@@ -344,10 +344,11 @@ class AssignmentInline(JurisdictionAdminMixin, admin.TabularInline):
 
 @admin.register(Staff)
 class StaffAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "phone", "party_membership", "affiliation", "organisation", "home_node"]
+    list_display = ["name"]  # see get_list_display
     list_select_related = ["home_node"]
     list_filter = ["party_membership", "affiliation"]
-    search_fields = ["name", "phone", "organisation"]
+    search_fields = ["name"]  # replaced by selectors.staff_search
+    search_help_text = _("Name or organisation, or a full phone number.")
     autocomplete_fields = ["home_node"]
     fields = [
         "name",
@@ -364,9 +365,58 @@ class StaffAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
     actions = None
     ordering = ["name", "pk"]
 
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        # Built per request: the admin instance is shared between users.
+        full = personal_data.may_see(request.user)
+
+        @admin.display(description=_("phone"))
+        def phone(obj: Staff) -> str:
+            return personal_data.shown_phone(obj.phone, full=full)
+
+        return ["name", phone, "party_membership", "affiliation", "organisation", "home_node"]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        if not search_term:
+            return queryset, False
+        return queryset.filter(selectors.staff_search(search_term)), False
+
+    def get_fields(self, request: HttpRequest, obj: Staff | None = None) -> Any:
+        if obj is None or personal_data.may_see(request.user):
+            return self.fields
+        return [("shown_phone" if f == "phone" else f) for f in self.fields]
+
     def get_readonly_fields(self, request: HttpRequest, obj: Staff | None = None) -> list[str]:
         # Linking a login account decides what someone may see: superusers only.
-        return [] if request.user.is_superuser else ["user"]
+        readonly = [] if request.user.is_superuser else ["user"]
+        if obj is not None and not personal_data.may_see(request.user):
+            readonly.append("shown_phone")
+        return readonly
+
+    @admin.display(description=_("phone"))
+    def shown_phone(self, obj: Staff) -> str:
+        return personal_data.shown_phone(obj.phone, full=False)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        response = super().changelist_view(request, extra_context)
+        if hasattr(response, "context_data") and "cl" in response.context_data:
+            personal_data.log_if_unmasked(
+                user=request.user,
+                what=str(_("staff list")),
+                ids=[s.pk for s in response.context_data["cl"].result_list],
+            )
+        return response
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            personal_data.log_if_unmasked(
+                user=request.user, what=str(_("staff detail")), ids=[int(object_id)]
+            )
+        return response
 
     def save_model(self, request: HttpRequest, obj: Staff, form: Any, change: bool) -> None:
         data = dict(form.cleaned_data)

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from grids import selectors, services
+from grids import personal_data, selectors, services
 from grids.models import Assignment, Node, Staff
 from grids.serializers import (
     AssignmentSerializer,
@@ -98,8 +98,27 @@ class StaffViewSet(
     def get_queryset(self) -> QuerySet[Staff]:
         qs = selectors.visible_staff(self.request.user).select_related("home_node")
         if self.request.query_params.get("q"):
-            qs = qs.filter(name__icontains=self.request.query_params["q"])
+            qs = qs.filter(selectors.staff_search(self.request.query_params["q"]))
         return qs.order_by("name", "pk")
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {
+            **super().get_serializer_context(),
+            "unmask": personal_data.may_see(self.request.user),
+        }
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        ids = [row["id"] for row in response.data["results"]]
+        personal_data.log_if_unmasked(user=request.user, what="API staff list", ids=ids)
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().retrieve(request, *args, **kwargs)
+        personal_data.log_if_unmasked(
+            user=request.user, what="API staff detail", ids=[response.data["id"]]
+        )
+        return response
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         try:

@@ -28,6 +28,12 @@ def shown_phone(value: str, *, full: bool) -> str:
     return value if full else mask_phone(value)
 
 
+def log_if_unmasked(*, user: Any, what: str, ids: Iterable[int]) -> None:
+    """Audit a page or read that showed personal data, if this user saw it in full."""
+    if may_see(user):
+        log_access(user=user, action=AccessLog.Action.VIEW, what=what, ids=ids)
+
+
 def log_access(*, user: Any, action: str, what: str, ids: Iterable[int]) -> None:
     """One row per page, detail view or export that showed personal data in full."""
     ids = list(ids)

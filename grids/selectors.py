@@ -55,6 +55,15 @@ def visible_staff(user: Any) -> QuerySet[Staff]:
     return Staff.objects.filter(scope.q("home_node__") | Exists(assigned_here))
 
 
+def staff_search(term: str) -> Q:
+    """Names and organisations by part; a phone only in full, so masked digits cannot be probed."""
+    term = term.strip()
+    digits = term.replace("-", "").replace(" ", "")
+    if digits.isdigit() and len(digits) >= 7:
+        return Q(phone=digits)
+    return Q(name__icontains=term) | Q(organisation__icontains=term)
+
+
 _VISIBLE: dict[type[Model], Callable[[Any], QuerySet[Any]]] = {
     Node: visible_nodes,
     Staff: visible_staff,

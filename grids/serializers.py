@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from grids import personal_data
 from grids.models import Assignment, Node, Staff
 from grids.selectors import visible_nodes, visible_staff
 
@@ -78,6 +79,13 @@ class StaffSerializer(serializers.ModelSerializer):
             "organisation",
             "home_node",
         ]
+
+    def to_representation(self, instance: Staff) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["phone"] = personal_data.shown_phone(
+            instance.phone, full=self.context.get("unmask", False)
+        )
+        return data
 
 
 class AssignmentSerializer(serializers.ModelSerializer):

@@ -382,14 +382,9 @@ class PersonAdmin(RosterAdminMixin, AuditedExportMixin, admin.ModelAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
         response = super().changelist_view(request, extra_context)
-        if (
-            self._full(request)
-            and hasattr(response, "context_data")
-            and "cl" in response.context_data
-        ):
-            personal_data.log_access(
+        if hasattr(response, "context_data") and "cl" in response.context_data:
+            personal_data.log_if_unmasked(
                 user=request.user,
-                action=AccessLog.Action.VIEW,
                 what=str(_("person list")),
                 ids=[p.pk for p in response.context_data["cl"].result_list],
             )
@@ -399,12 +394,9 @@ class PersonAdmin(RosterAdminMixin, AuditedExportMixin, admin.ModelAdmin):
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ) -> Any:
         response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and self._full(request) and response.status_code == 200:
-            personal_data.log_access(
-                user=request.user,
-                action=AccessLog.Action.VIEW,
-                what=str(_("person detail")),
-                ids=[int(object_id)],
+        if request.method == "GET" and response.status_code == 200:
+            personal_data.log_if_unmasked(
+                user=request.user, what=str(_("person detail")), ids=[int(object_id)]
             )
         return response
 

@@ -16,7 +16,6 @@ from rest_framework.response import Response
 
 from grids import personal_data
 from grids.api import as_drf_error
-from grids.models import AccessLog
 from residents import selectors, services
 from residents.models import Household, ImportBatch, LifeEvent, Person, Visit
 from residents.serializers import (
@@ -124,10 +123,7 @@ class PersonViewSet(
         return response
 
     def _audit(self, request: Request, ids: builtins.list[int], what: str) -> None:
-        if personal_data.may_see(request.user):
-            personal_data.log_access(
-                user=request.user, action=AccessLog.Action.VIEW, what=f"API {what}", ids=ids
-            )
+        personal_data.log_if_unmasked(user=request.user, what=f"API {what}", ids=ids)
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {

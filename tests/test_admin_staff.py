@@ -137,3 +137,28 @@ def test_staff_and_assignment_lists_query_counts(
         client.get(STAFF_LIST)
     with django_assert_max_num_queries(10):
         client.get(ASSIGNMENT_LIST)
+
+
+def test_staff_phones_are_masked_without_the_permission_and_audited_with_it(
+    admin_as, alice, community_a
+):
+    from grids.models import AccessLog, Level, Role
+    from tests.conftest import make_user
+
+    micro = first_under(community_a, Level.MICRO_GRID)
+    services.create_staff(home_node=micro, name="楼道长王", phone="13912345678")
+    frank = make_user("frank", micro, Role.MICRO_GRID_LEADER)
+    page = admin_as(frank).get(STAFF_LIST).content.decode()
+    assert "139****5678" in page and "13912345678" not in page
+    assert not AccessLog.objects.exists()
+    # a partial phone does not probe masked digits; a full one finds the person
+    assert [
+        s.name for s in admin_as(frank).get(STAFF_LIST, {"q": "1391234"}).context["cl"].result_list
+    ] == []
+    assert [
+        s.name
+        for s in admin_as(frank).get(STAFF_LIST, {"q": "13912345678"}).context["cl"].result_list
+    ] == ["楼道长王"]
+    page = admin_as(alice).get(STAFF_LIST).content.decode()
+    assert "13912345678" in page
+    assert AccessLog.objects.get().user == alice

@@ -63,3 +63,18 @@ def test_list_query_count(api_as, charlie, street, django_assert_max_num_queries
     with django_assert_max_num_queries(6):
         response = api_as(charlie).get(STAFF)
     assert response.json()["count"] >= 20
+
+
+def test_api_masks_phones_unless_permitted(api_as, alice, community_a):
+    from grids.models import AccessLog, Level
+    from tests.conftest import first_under, make_user
+
+    micro = first_under(community_a, Level.MICRO_GRID)
+    services.create_staff(home_node=micro, name="信息员李", phone="13812345678")
+    frank = make_user("frank", micro, Role.MICRO_GRID_LEADER)
+    phones = {s["name"]: s["phone"] for s in api_as(frank).get(STAFF).json()["results"]}
+    assert phones["信息员李"] == "138****5678"
+    assert not AccessLog.objects.exists()
+    phones = {s["name"]: s["phone"] for s in api_as(alice).get(STAFF).json()["results"]}
+    assert phones["信息员李"] == "13812345678"
+    assert AccessLog.objects.count() == 1
