@@ -25,9 +25,6 @@ class Subtree:
     node_id: int
     level: int
 
-    def contains(self, node: Node) -> bool:
-        return node.tree_id == self.tree_id and self.lft <= node.lft and node.rght <= self.rght
-
 
 @dataclass(frozen=True)
 class Scope:
@@ -63,9 +60,6 @@ class Scope:
         so the subtree test is an equality on one indexed column.
         """
         return self._any(lambda s: Q(**{f"{prefix}{columns[s.level]}_id": s.node_id}))
-
-    def contains(self, node: Node) -> bool:
-        return self.everything or any(s.contains(node) for s in self.subtrees)
 
     @property
     def is_empty(self) -> bool:

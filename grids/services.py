@@ -20,7 +20,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grids.locking import lock_forest, lock_trees, lock_trees_of
+from grids.locking import lock_forest, lock_trees_of
 from grids.models import CODE_LENGTHS, Assignment, Level, Node, Staff, SupplyItem
 from grids.roles import ROLE_GROUP
 from grids.signals import subtree_moved
@@ -313,11 +313,3 @@ def bulk_create_staff(*, entries: Iterable[StaffEntry], started_on: datetime.dat
             assignments.append(assignment)
     Assignment.objects.bulk_create(assignments, batch_size=2000)
     return len(staff_rows)
-
-
-def lock_for_bulk_load(tree_id: int | None) -> None:
-    """Hold the lock a whole-street load needs: its tree, or the forest for a new one."""
-    if tree_id is None:
-        lock_forest()
-    else:
-        lock_trees([tree_id])
