@@ -172,7 +172,7 @@ class Person(models.Model):
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="members"
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     # Unique through person_id_number_unique: a constraint, not unique=True,
     # which on PostgreSQL adds a second (LIKE) index we never use. NULL, not
     # "", for people without one (境外), so the constraint allows many.

@@ -24,6 +24,19 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "correct-horse-battery"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_celery_queue():
+    """Jobs sent by tests go to a queue of this run only.
+
+    A `make run` worker on the same broker would otherwise take them and run
+    them against the development database.
+    """
+    from config.celery import app
+
+    app.conf.task_default_queue = f"tests-{os.getpid()}"
+    yield
+
+
 @pytest.fixture
 def worker():
     """A real Celery worker (in a thread) on the configured broker."""

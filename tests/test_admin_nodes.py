@@ -232,3 +232,9 @@ def test_language_can_be_switched_to_english(admin_as, charlie):
     assert 'id="language-switch"' in page
     client.post(reverse("set_language"), {"language": "en", "next": CHANGELIST})
     assert "Micro-grid administration" in client.get(CHANGELIST).content.decode()
+
+
+def test_an_english_browser_still_gets_chinese_until_english_is_chosen(admin_as, charlie):
+    client = admin_as(charlie)
+    page = client.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "微网格治理平台" in page
