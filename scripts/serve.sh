@@ -7,7 +7,11 @@ mkdir -p var
 pids=()
 stop() {
   trap - INT TERM EXIT
-  kill "${pids[@]}" 2>/dev/null || true
+  for pid in "${pids[@]}"; do
+    # runserver's autoreloader and Celery's pool run as children of these
+    pkill -TERM -P "$pid" 2>/dev/null || true
+    kill -TERM "$pid" 2>/dev/null || true
+  done
   wait 2>/dev/null || true
 }
 trap stop INT TERM EXIT
