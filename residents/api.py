@@ -6,7 +6,9 @@ import builtins
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -16,6 +18,7 @@ from rest_framework.response import Response
 
 from grids import personal_data
 from grids.api import as_drf_error
+from grids.selectors import visible_nodes
 from residents import selectors, services
 from residents.models import Household, ImportBatch, LifeEvent, Person, Visit
 from residents.serializers import (
@@ -36,6 +39,16 @@ FOUR_LISTS = {
 
 class _ServiceWrites:
     """Create and update through a service; its ValidationError becomes a 400."""
+
+    def _subtree(self, request: Request, prefix: str = "") -> Q:
+        """`?node=<id>`: only rows under that node, which must be in the jurisdiction."""
+        node_id = request.query_params.get("node", "")
+        if not node_id:
+            return Q()
+        if not node_id.isdigit():
+            raise serializers.ValidationError({"node": _("Enter a node id.")})
+        node = get_object_or_404(visible_nodes(request.user), pk=int(node_id))
+        return selectors.under(node, prefix)
 
     def _call(self, service: Any, **kwargs: Any) -> Any:
         try:
@@ -71,7 +84,7 @@ class HouseholdViewSet(
             selectors.rented_households(self.request.user)
             if params.get("rented") in {"1", "true"}
             else selectors.visible_households(self.request.user)
-        )
+        ).filter(self._subtree(self.request))
         if params.get("q"):
             qs = qs.filter(selectors.household_search(params["q"]))
         if params.get("community", "").isdigit():
@@ -134,7 +147,7 @@ class PersonViewSet(
     def get_queryset(self) -> QuerySet[Person]:
         params = self.request.query_params
         chosen = FOUR_LISTS.get(params.get("list", ""), selectors.visible_persons)
-        qs = chosen(self.request.user)
+        qs = chosen(self.request.user).filter(self._subtree(self.request, "household__"))
         if params.get("q"):
             qs = qs.filter(selectors.person_search(params["q"]))
         if params.get("household", "").isdigit():
@@ -171,7 +184,7 @@ class LifeEventViewSet(
             qs = selectors.recent_life_events(self.request.user)
         else:
             qs = selectors.visible_life_events(self.request.user)
-        return qs.order_by("-occurred_on", "pk")
+        return qs.filter(self._subtree(self.request, "household__")).order_by("-occurred_on", "pk")
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         serializer.instance = self._call(services.record_life_event, **serializer.validated_data)
@@ -187,7 +200,11 @@ class VisitViewSet(
     serializer_class = VisitSerializer
 
     def get_queryset(self) -> QuerySet[Visit]:
-        return selectors.visible_visits(self.request.user).order_by("-visited_on", "pk")
+        return (
+            selectors.visible_visits(self.request.user)
+            .filter(self._subtree(self.request, "household__"))
+            .order_by("-visited_on", "pk")
+        )
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         serializer.instance = self._call(services.record_visit, **serializer.validated_data)

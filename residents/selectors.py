@@ -47,6 +47,11 @@ def visible_batches(user: Any) -> QuerySet[ImportBatch]:
     return ImportBatch.objects.filter(user=user)
 
 
+def under(node: Node, prefix: str = "") -> Q:
+    """Rows in `node`'s subtree, by the ancestor column of its level (one indexed equality)."""
+    return Q(**{f"{prefix}{ANCESTOR_FIELDS[node.level]}_id": node.pk})
+
+
 def person_search(term: str) -> Q:
     """A full ID number or phone finds exactly that person; anything else searches names."""
     term = term.strip()

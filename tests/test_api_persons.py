@@ -75,3 +75,15 @@ def test_create_validates_the_id_and_jurisdiction(api_as, alice, roster):
 def test_query_count(api_as, charlie, roster, django_assert_max_num_queries):
     with django_assert_max_num_queries(7):
         api_as(charlie).get(URL)
+
+
+def test_lists_narrow_to_a_subtree_in_the_jurisdiction(api_as, alice, charlie, roster):
+    from grids.models import Level, Node
+
+    stairwell = Node.objects.get(level=Level.STAIRWELL, compound="和达城", building="1", unit="1")
+    community_b = Node.objects.get(code="330106004002")
+    assert names(api_as(charlie).get(URL, {"node": stairwell.pk})) == {"张伟", "李娜"}
+    assert names(api_as(charlie).get(URL, {"node": community_b.pk, "list": "floating"})) == {"钱丽"}
+    assert api_as(alice).get(URL, {"node": community_b.pk}).status_code == 404
+    assert api_as(alice).get("/api/v1/households/", {"node": community_b.pk}).status_code == 404
+    assert api_as(alice).get(URL, {"node": "x"}).status_code == 400
