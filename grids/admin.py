@@ -56,6 +56,33 @@ class JurisdictionAdminMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 
 
+class PersonalDataAuditMixin:
+    """Logs every changelist page and detail page that showed personal data in full."""
+
+    audit_list_label: Any
+    audit_detail_label: Any
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        response = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        if hasattr(response, "context_data") and "cl" in response.context_data:
+            personal_data.log_if_unmasked(
+                user=request.user,
+                what=str(self.audit_list_label),
+                ids=[row.pk for row in response.context_data["cl"].result_list],
+            )
+        return response
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        if request.method == "GET" and response.status_code == 200:
+            personal_data.log_if_unmasked(
+                user=request.user, what=str(self.audit_detail_label), ids=[int(object_id)]
+            )
+        return response
+
+
 class LevelFilter(admin.SimpleListFilter):
     title = _("level")
     parameter_name = "level"
@@ -343,7 +370,9 @@ class AssignmentInline(JurisdictionAdminMixin, admin.TabularInline):
 
 
 @admin.register(Staff)
-class StaffAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
+class StaffAdmin(PersonalDataAuditMixin, JurisdictionAdminMixin, admin.ModelAdmin):
+    audit_list_label = _("staff list")
+    audit_detail_label = _("staff detail")
     list_display = ["name"]  # see get_list_display
     list_select_related = ["home_node"]
     list_filter = ["party_membership", "affiliation"]
@@ -397,26 +426,6 @@ class StaffAdmin(JurisdictionAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("phone"))
     def shown_phone(self, obj: Staff) -> str:
         return personal_data.shown_phone(obj.phone, full=False)
-
-    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
-        response = super().changelist_view(request, extra_context)
-        if hasattr(response, "context_data") and "cl" in response.context_data:
-            personal_data.log_if_unmasked(
-                user=request.user,
-                what=str(_("staff list")),
-                ids=[s.pk for s in response.context_data["cl"].result_list],
-            )
-        return response
-
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
-    ) -> Any:
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200:
-            personal_data.log_if_unmasked(
-                user=request.user, what=str(_("staff detail")), ids=[int(object_id)]
-            )
-        return response
 
     def save_model(self, request: HttpRequest, obj: Staff, form: Any, change: bool) -> None:
         data = dict(form.cleaned_data)

@@ -26,7 +26,7 @@ from import_export.formats import base_formats
 
 from common.tabular import escape_formula
 from grids import personal_data
-from grids.admin import JurisdictionAdminMixin
+from grids.admin import JurisdictionAdminMixin, PersonalDataAuditMixin
 from grids.models import AccessLog, Level
 from grids.selectors import visible_nodes
 from residents import idnumbers, selectors, services
@@ -286,7 +286,9 @@ class FullPersonForm(PersonForm):
 
 
 @admin.register(Person)
-class PersonAdmin(RosterAdminMixin, AuditedExportMixin, admin.ModelAdmin):
+class PersonAdmin(PersonalDataAuditMixin, RosterAdminMixin, AuditedExportMixin, admin.ModelAdmin):
+    audit_list_label = _("person list")
+    audit_detail_label = _("person detail")
     resource_classes = [PersonResource]
     change_list_template = "admin/residents/person/change_list.html"
     form = PersonForm
@@ -379,26 +381,6 @@ class PersonAdmin(RosterAdminMixin, AuditedExportMixin, admin.ModelAdmin):
         return format_html(
             '<a href="{}">{}{}{}</a>', url, stairwell.compound, stairwell.name, obj.household.room
         )
-
-    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
-        response = super().changelist_view(request, extra_context)
-        if hasattr(response, "context_data") and "cl" in response.context_data:
-            personal_data.log_if_unmasked(
-                user=request.user,
-                what=str(_("person list")),
-                ids=[p.pk for p in response.context_data["cl"].result_list],
-            )
-        return response
-
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
-    ) -> Any:
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200:
-            personal_data.log_if_unmasked(
-                user=request.user, what=str(_("person detail")), ids=[int(object_id)]
-            )
-        return response
 
     def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
         data = dict(form.cleaned_data)
