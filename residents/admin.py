@@ -560,6 +560,10 @@ class ImportBatchAdmin(RosterAdminMixin, admin.ModelAdmin):
     actions = None
     ordering = ["-created_at"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ImportBatch]:
+        # The uploaded file (up to the size limit) is read only by the jobs.
+        return super().get_queryset(request).defer("upload")
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
