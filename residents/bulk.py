@@ -35,6 +35,31 @@ def allocate_ids(model: type[Model], count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+# How binary COPY sends each kind of column.
+_BINARY_TYPES = {
+    "BigAutoField": "int8",
+    "BigIntegerField": "int8",
+    "AutoField": "int4",
+    "IntegerField": "int4",
+    "PositiveIntegerField": "int4",
+    "CharField": "text",
+    "TextField": "text",
+    "DateField": "date",
+    "DecimalField": "numeric",
+    "BooleanField": "bool",
+}
+
+
+def _binary_types(model: type[Model], columns: Sequence[str]) -> list[str]:
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    types = []
+    for column in columns:
+        field = fields[column]
+        target = field.target_field if field.is_relation else field  # type: ignore[attr-defined]
+        types.append(_BINARY_TYPES[target.get_internal_type()])
+    return types
+
+
 def insert_rows(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Insert rows whose values follow `columns` (database column names, pk included)."""
     if not rows:
@@ -44,8 +69,9 @@ def insert_rows(model: type[Model], columns: Sequence[str], rows: Sequence[Seque
         table = connection.ops.quote_name(model._meta.db_table)
         with (
             connection.cursor() as cursor,
-            cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
+            cursor.copy(f"COPY {table} ({quoted}) FROM STDIN (FORMAT BINARY)") as copy,
         ):
+            copy.set_types(_binary_types(model, columns))
             for row in rows:
                 copy.write_row(row)
         return
@@ -69,7 +95,10 @@ def update_rows(model: type[Model], columns: Sequence[str], rows: Sequence[Seque
                 f"CREATE TEMPORARY TABLE {staging} AS "
                 f"SELECT {', '.join(quoted)} FROM {table} WITH NO DATA"
             )
-            with cursor.copy(f"COPY {staging} ({', '.join(quoted)}) FROM STDIN") as copy:
+            with cursor.copy(
+                f"COPY {staging} ({', '.join(quoted)}) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.set_types(_binary_types(model, columns))
                 for row in rows:
                     copy.write_row(row)
             assignments = ", ".join(f"{c} = s.{c}" for c in quoted[1:])
