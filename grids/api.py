@@ -1,6 +1,7 @@
 """REST API over the tree, staff, assignments and coverage; thin over services and selectors."""
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
@@ -26,11 +27,27 @@ from grids.serializers import (
     StaffSerializer,
 )
 
+T = TypeVar("T")
 
-def as_drf_error(error: DjangoValidationError) -> serializers.ValidationError:
-    if hasattr(error, "error_dict"):
-        return serializers.ValidationError(error.message_dict)
-    return serializers.ValidationError({"detail": error.messages})
+
+def call_service(service: Callable[..., T], **kwargs: Any) -> T:
+    """Run a service; its Django ValidationError becomes the API's 400."""
+    try:
+        return service(**kwargs)
+    except DjangoValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise serializers.ValidationError(error.message_dict) from error
+        raise serializers.ValidationError({"detail": error.messages}) from error
+
+
+def node_from_query(request: Request) -> Node | None:
+    """`?node=<id>`, which must be a node in the user's jurisdiction (else 404)."""
+    node_id = request.query_params.get("node", "")
+    if not node_id:
+        return None
+    if not node_id.isdigit():
+        raise serializers.ValidationError({"node": _("Enter a node id.")})
+    return get_object_or_404(selectors.visible_nodes(request.user), pk=int(node_id))
 
 
 class NodeViewSet(viewsets.ReadOnlyModelViewSet):
@@ -121,17 +138,11 @@ class StaffViewSet(
         return response
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        try:
-            serializer.instance = services.create_staff(**serializer.validated_data)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        serializer.instance = call_service(services.create_staff, **serializer.validated_data)
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
-        try:
-            assert isinstance(serializer.instance, Staff)
-            services.update_staff(staff=serializer.instance, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        assert isinstance(serializer.instance, Staff)
+        call_service(services.update_staff, staff=serializer.instance, **serializer.validated_data)
 
 
 class AssignmentViewSet(
@@ -154,10 +165,7 @@ class AssignmentViewSet(
         return qs.order_by("-started_on", "pk")
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        try:
-            serializer.instance = services.assign(**serializer.validated_data)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        serializer.instance = call_service(services.assign, **serializer.validated_data)
 
     @extend_schema(request=EndAssignmentSerializer, responses=AssignmentSerializer)
     @action(detail=True, methods=["post"])
@@ -167,10 +175,7 @@ class AssignmentViewSet(
         assignment = self.get_object()
         body = EndAssignmentSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            services.end_assignment(assignment=assignment, **body.validated_data)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        call_service(services.end_assignment, assignment=assignment, **body.validated_data)
         return Response(self.get_serializer(assignment).data)
 
 
@@ -186,13 +191,7 @@ class CoverageView(APIView):
     def get(self, request: Request) -> Response:
         if not request.user.has_perm("grids.view_node"):
             self.permission_denied(request)
-        root = None
-        node_id = request.query_params.get("node", "")
-        if node_id:
-            if not node_id.isdigit():
-                raise serializers.ValidationError({"node": _("Enter a node id.")})
-            root = get_object_or_404(selectors.visible_nodes(request.user), pk=int(node_id))
-        gaps = selectors.coverage_gaps(user=request.user, root=root)
+        gaps = selectors.coverage_gaps(user=request.user, root=node_from_query(request))
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(gaps, request, view=self)
         return paginator.get_paginated_response(CoverageGapSerializer(page, many=True).data)

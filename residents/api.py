@@ -5,10 +5,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -17,8 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from grids import personal_data
-from grids.api import as_drf_error
-from grids.selectors import visible_nodes
+from grids.api import call_service, node_from_query
 from residents import selectors, services
 from residents.models import Household, ImportBatch, LifeEvent, Person, Visit
 from residents.serializers import (
@@ -37,28 +33,13 @@ FOUR_LISTS = {
 }
 
 
-class _ServiceWrites:
-    """Create and update through a service; its ValidationError becomes a 400."""
-
-    def _subtree(self, request: Request, prefix: str = "") -> Q:
-        """`?node=<id>`: only rows under that node, which must be in the jurisdiction."""
-        node_id = request.query_params.get("node", "")
-        if not node_id:
-            return Q()
-        if not node_id.isdigit():
-            raise serializers.ValidationError({"node": _("Enter a node id.")})
-        node = get_object_or_404(visible_nodes(request.user), pk=int(node_id))
-        return selectors.under(node, prefix)
-
-    def _call(self, service: Any, **kwargs: Any) -> Any:
-        try:
-            return service(**kwargs)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+def _subtree(request: Request, prefix: str = "") -> Q:
+    """`?node=<id>`: only rows under that node (in the jurisdiction)."""
+    node = node_from_query(request)
+    return Q() if node is None else selectors.under(node, prefix)
 
 
 class HouseholdViewSet(
-    _ServiceWrites,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -84,7 +65,7 @@ class HouseholdViewSet(
             selectors.rented_households(self.request.user)
             if params.get("rented") in {"1", "true"}
             else selectors.visible_households(self.request.user)
-        ).filter(self._subtree(self.request))
+        ).filter(_subtree(self.request))
         if params.get("q"):
             qs = qs.filter(selectors.household_search(params["q"]))
         if params.get("community", "").isdigit():
@@ -98,16 +79,15 @@ class HouseholdViewSet(
         )
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        serializer.instance = self._call(services.create_household, **serializer.validated_data)
+        serializer.instance = call_service(services.create_household, **serializer.validated_data)
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         data = dict(serializer.validated_data)
         data.pop("stairwell", None)
-        self._call(services.update_household, household=serializer.instance, **data)
+        call_service(services.update_household, household=serializer.instance, **data)
 
 
 class PersonViewSet(
-    _ServiceWrites,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -147,7 +127,7 @@ class PersonViewSet(
     def get_queryset(self) -> QuerySet[Person]:
         params = self.request.query_params
         chosen = FOUR_LISTS.get(params.get("list", ""), selectors.visible_persons)
-        qs = chosen(self.request.user).filter(self._subtree(self.request, "household__"))
+        qs = chosen(self.request.user).filter(_subtree(self.request, "household__"))
         if params.get("q"):
             qs = qs.filter(selectors.person_search(params["q"]))
         if params.get("household", "").isdigit():
@@ -156,7 +136,7 @@ class PersonViewSet(
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = dict(serializer.validated_data)
-        serializer.instance = self._call(
+        serializer.instance = call_service(
             services.add_person,
             household=data.pop("household"),
             name=data.pop("name"),
@@ -165,11 +145,12 @@ class PersonViewSet(
         )
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
-        self._call(services.update_person, person=serializer.instance, **serializer.validated_data)
+        call_service(
+            services.update_person, person=serializer.instance, **serializer.validated_data
+        )
 
 
 class LifeEventViewSet(
-    _ServiceWrites,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -184,14 +165,13 @@ class LifeEventViewSet(
             qs = selectors.recent_life_events(self.request.user)
         else:
             qs = selectors.visible_life_events(self.request.user)
-        return qs.filter(self._subtree(self.request, "household__")).order_by("-occurred_on", "pk")
+        return qs.filter(_subtree(self.request, "household__")).order_by("-occurred_on", "pk")
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        serializer.instance = self._call(services.record_life_event, **serializer.validated_data)
+        serializer.instance = call_service(services.record_life_event, **serializer.validated_data)
 
 
 class VisitViewSet(
-    _ServiceWrites,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -202,17 +182,15 @@ class VisitViewSet(
     def get_queryset(self) -> QuerySet[Visit]:
         return (
             selectors.visible_visits(self.request.user)
-            .filter(self._subtree(self.request, "household__"))
+            .filter(_subtree(self.request, "household__"))
             .order_by("-visited_on", "pk")
         )
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        serializer.instance = self._call(services.record_visit, **serializer.validated_data)
+        serializer.instance = call_service(services.record_visit, **serializer.validated_data)
 
 
-class ImportBatchViewSet(
-    _ServiceWrites, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Register imports: upload, then poll status/progress, read errors, confirm, undo."""
 
     serializer_class = ImportBatchSerializer
@@ -228,7 +206,7 @@ class ImportBatchViewSet(
         upload = UploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         file = upload.validated_data["file"]
-        batch = self._call(
+        batch = call_service(
             services.start_import,
             user=request.user,
             data=file.read(),
@@ -249,7 +227,7 @@ class ImportBatchViewSet(
         batch = self.get_object()
         body = ConfirmSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        self._call(
+        call_service(
             services.confirm_import,
             batch=batch,
             user=request.user,
@@ -261,5 +239,5 @@ class ImportBatchViewSet(
     @action(detail=True, methods=["post"])
     def undo(self, request: Request, pk: str) -> Response:
         batch = self.get_object()
-        self._call(services.undo_import, batch=batch, user=request.user)
+        call_service(services.undo_import, batch=batch, user=request.user)
         return Response(ImportBatchSerializer(batch).data)

@@ -11,7 +11,7 @@ when any row is bad unless the caller chose to skip bad rows.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -461,11 +461,6 @@ def _group(rows: list[PersonRow], problems: list[Problem]) -> list[_HouseholdGro
     return groups
 
 
-def _chunks(values: list[Any], size: int = 5000) -> Iterable[list[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 class _Writer:
     """Compares the checked households and persons with the database and writes the difference."""
 
@@ -634,13 +629,13 @@ class _Writer:
 
     def _existing_households(self) -> dict[tuple[int, str], tuple[int, tuple[Any, ...]]]:
         stairwells = sorted({g.key[0] for g in self.groups})
-        found: dict[tuple[int, str], tuple[int, tuple[Any, ...]]] = {}
-        for chunk in _chunks(stairwells, 2000):
-            for pk, stairwell, room, *values in Household.objects.filter(
-                stairwell_id__in=chunk
-            ).values_list("pk", "stairwell_id", "room", *HOUSEHOLD_COLUMNS):
-                found[(stairwell, room)] = (pk, tuple(values))
-        return found
+        columns = ("id", "stairwell_id", "room", *HOUSEHOLD_COLUMNS)
+        return {
+            (stairwell, room): (pk, tuple(values))
+            for pk, stairwell, room, *values in bulk.select_in(
+                Household, columns, "stairwell_id", stairwells
+            )
+        }
 
     def _existing_people(self, numbers: list[str]) -> dict[str, tuple[int, tuple[Any, ...]]]:
         return {
