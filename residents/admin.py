@@ -458,9 +458,9 @@ class PersonAdmin(PersonalDataAuditMixin, RosterAdminMixin, AuditedExportMixin, 
         communities = visible_nodes(request.user).filter(level=Level.COMMUNITY).order_by("lft")
         chosen = None
         if community:
-            chosen = get_object_or_404(communities, pk=community) if community.isdigit() else None
-            if chosen is None:
+            if not community.isdigit():
                 raise PermissionDenied
+            chosen = get_object_or_404(communities, pk=int(community))
         counts = selectors.four_list_counts(request.user, community=chosen)
         where = f"&community={chosen.pk}" if chosen else ""
         persons = reverse("admin:residents_person_changelist")
