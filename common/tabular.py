@@ -161,20 +161,19 @@ def read_table(
             if required <= set(candidate.values()):
                 header_map = candidate
                 table.columns = {name: cells[index].strip() for index, name in candidate.items()}
+                names = tuple(header_map.values())
+                indices = tuple(header_map)
+                width = max(indices) + 1
             elif line >= HEADER_SEARCH_ROWS:
                 break
             continue
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():
             continue
-        table.rows.append(
-            (
-                line,
-                {
-                    name: (cells[index].strip() if index < len(cells) else "")
-                    for index, name in header_map.items()
-                },
-            )
-        )
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        # zip/map keep the per-row work in C: a register has 150,000 rows.
+        values = map(str.strip, map(cells.__getitem__, indices))
+        table.rows.append((line, dict(zip(names, values, strict=True))))
     if header_map is None:
         raise FileRejected(
             _("No header row found in the first %(n)d rows; expected columns: %(columns)s.")

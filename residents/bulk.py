@@ -28,9 +28,12 @@ def allocate_ids(model: type[Model], count: int) -> list[int]:
             start = cursor.fetchone()[0] + 1
         return list(range(start, start + count))
     with connection.cursor() as cursor:
+        # The sequence is looked up once: as an argument of nextval() the lookup
+        # would run for every row, which costs more than the ids themselves.
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk_column])
+        sequence = cursor.fetchone()[0]
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, pk_column, count],
+            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
         )
         return [row[0] for row in cursor.fetchall()]
 

@@ -9,9 +9,10 @@ character by ISO 7064 MOD 11-2 (0-9 or X). Legacy 15-digit numbers have a
 from __future__ import annotations
 
 import datetime
+import functools
 import re
-from dataclasses import dataclass
 from operator import mul
+from typing import NamedTuple
 
 from django.utils.translation import gettext_lazy as _
 
@@ -33,8 +34,7 @@ class InvalidIDNumber(ValueError):
         self.code = code
 
 
-@dataclass(frozen=True)
-class IDNumber:
+class IDNumber(NamedTuple):
     number: str
     birth_date: datetime.date
     sex: str  # MALE or FEMALE
@@ -67,13 +67,22 @@ def upgrade_15(number15: str) -> str:
     return first17 + check_character(first17)
 
 
-def _birth_date(digits: str) -> datetime.date:
+@functools.lru_cache(maxsize=1 << 16)
+def _calendar_date(digits: str) -> datetime.date | None:
+    # Cached: a register repeats a few tens of thousands of birth dates.
     try:
         return datetime.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
-    except ValueError as error:
+    except ValueError:
+        return None
+
+
+def _birth_date(digits: str) -> datetime.date:
+    birth = _calendar_date(digits)
+    if birth is None:
         raise InvalidIDNumber(
             "id_birth_date", str(_("The birth date in the ID number does not exist."))
-        ) from error
+        )
+    return birth
 
 
 def parse(raw: str, *, today: datetime.date | None = None) -> IDNumber:

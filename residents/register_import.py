@@ -10,8 +10,10 @@ when any row is bad unless the caller chose to skip bad rows.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -186,6 +188,30 @@ def _no_progress(done: int, total: int) -> None:
     pass
 
 
+class _Memo(dict[str, Any]):
+    """A parser's results by cell text, None for text it rejects.
+
+    A register repeats a few thousand distinct values in 150,000 rows, so each
+    is parsed once and every later row costs one dictionary lookup.
+    """
+
+    def __init__(self, parse: Callable[[str], Any]) -> None:
+        super().__init__()
+        self.parse = parse
+
+    def __missing__(self, text: str) -> Any:
+        try:
+            value = self.parse(text)
+        except ValueError:
+            value = None
+        self[text] = value
+        return value
+
+
+def _chosen(words: dict[str, Any]) -> Callable[[str], Any]:
+    return lambda text: words.get(word(text))
+
+
 class _Checker:
     """Turns table rows into PersonRows, collecting every problem."""
 
@@ -200,6 +226,13 @@ class _Checker:
         self.problems: list[Problem] = []
         self.today = timezone.localdate()
         self._address_cache: dict[str, tuple[int, str] | addresses.AddressError] = {}
+        self.sexes = _Memo(_chosen(SEX_WORDS))
+        self.dates = _Memo(parse_date)
+        self.relations = _Memo(_chosen(RELATION_WORDS))
+        self.residence_types = _Memo(_chosen(RESIDENCE_WORDS))
+        self.political_statuses = _Memo(_chosen(POLITICAL_WORDS))
+        self.housing_statuses = _Memo(_chosen(HOUSING_WORDS))
+        self.areas = _Memo(parse_area)
 
     def problem(self, line: int, column: str, code: str, message: str) -> None:
         self.problems.append(Problem(line, COLUMN_LABELS[column], code, message))
@@ -284,7 +317,7 @@ class _Checker:
                 )
             sex_text = cells.get("sex", "")
             if sex_text:
-                sex = SEX_WORDS.get(word(sex_text))
+                sex = self.sexes[sex_text]
                 if sex is None:
                     self.problem(
                         line, "sex", "bad_sex", _("Unknown sex “%(value)s”.") % {"value": sex_text}
@@ -295,9 +328,8 @@ class _Checker:
                     )
             birth_text = cells.get("birth_date", "")
             if birth_text:
-                try:
-                    birth = parse_date(birth_text)
-                except ValueError:
+                birth = self.dates[birth_text]
+                if birth is None:
                     self.problem(
                         line,
                         "birth_date",
@@ -305,18 +337,14 @@ class _Checker:
                         _("“%(value)s” is not a date (e.g. 1985-03-02, 1985/3/2, 19850302).")
                         % {"value": birth_text},
                     )
-                else:
-                    if birth != decoded.birth_date:
-                        self.problem(
-                            line,
-                            "birth_date",
-                            "birth_mismatch",
-                            _(
-                                "The birth date %(given)s does not agree with "
-                                "the ID number (%(id)s)."
-                            )
-                            % {"given": birth.isoformat(), "id": decoded.birth_date.isoformat()},
-                        )
+                elif birth != decoded.birth_date:
+                    self.problem(
+                        line,
+                        "birth_date",
+                        "birth_mismatch",
+                        _("The birth date %(given)s does not agree with the ID number (%(id)s).")
+                        % {"given": birth.isoformat(), "id": decoded.birth_date.isoformat()},
+                    )
         phone = "".join(cells.get("phone", "").split())
         if phone and not (
             5 <= len(phone) <= 20 and phone.replace("-", "").replace("+", "").isdigit()
@@ -327,12 +355,10 @@ class _Checker:
                 "bad_phone",
                 _("“%(value)s” is not a phone number.") % {"value": phone},
             )
-        relation = RELATION_WORDS.get(word(cells.get("relation", "")), Relation.OTHER)
+        relation = self.relations[cells.get("relation", "")] or Relation.OTHER
         residence_text = cells.get("residence_type", "")
         residence = (
-            RESIDENCE_WORDS.get(word(residence_text), None)
-            if residence_text
-            else ResidenceType.REGISTERED
+            self.residence_types[residence_text] if residence_text else ResidenceType.REGISTERED
         )
         if residence is None:
             self.problem(
@@ -343,7 +369,7 @@ class _Checker:
                 % {"value": residence_text},
             )
         political_text = cells.get("political", "")
-        political = POLITICAL_WORDS.get(word(political_text))
+        political = self.political_statuses[political_text]
         if political is None:
             self.problem(
                 line,
@@ -353,7 +379,7 @@ class _Checker:
             )
         housing_text = cells.get("housing_status", "")
         housing = (
-            HOUSING_WORDS.get(word(housing_text)) if housing_text else HousingStatus.OWNER_OCCUPIED
+            self.housing_statuses[housing_text] if housing_text else HousingStatus.OWNER_OCCUPIED
         )
         if housing is None:
             self.problem(
@@ -366,9 +392,8 @@ class _Checker:
         area = None
         area_text = cells.get("area", "")
         if area_text:
-            try:
-                area = parse_area(area_text)
-            except ValueError:
+            area = self.areas[area_text]
+            if area is None:
                 self.problem(
                     line,
                     "area",
@@ -478,30 +503,28 @@ class _Writer:
         )
 
     def _ancestors(self, stairwell_ids: set[int]) -> dict[int, dict[str, int]]:
-        """stairwell id -> {street_id: …, micro_grid_id: …} via one lft/rght join per level."""
-        stairwells = list(
-            Node.objects.filter(pk__in=stairwell_ids).values_list("pk", "tree_id", "lft")
+        """stairwell id -> {street_id: …, micro_grid_id: …}, by one sweep in tree order.
+
+        In (tree, lft) order a node's ancestor at each level is the latest node
+        of that level before it: levels do not nest within themselves.
+        """
+        stairwells = Node.objects.filter(pk__in=stairwell_ids)
+        upper = Node.objects.filter(
+            tree_id__in=stairwells.values("tree_id"), level__lt=Level.STAIRWELL
         )
-        trees = {tree_id for _pk, tree_id, _lft in stairwells}
-        upper = list(
-            Node.objects.filter(tree_id__in=trees, level__lt=Level.STAIRWELL).values_list(
-                "pk", "tree_id", "lft", "rght", "level"
-            )
+        nodes = sorted(
+            [
+                *stairwells.values_list("tree_id", "lft", "level", "pk"),
+                *upper.values_list("tree_id", "lft", "level", "pk"),
+            ]
         )
+        latest: dict[str, int] = {}
         result: dict[int, dict[str, int]] = {}
-        by_tree: dict[int, list[tuple[int, int, int, int]]] = {}
-        for pk, tree_id, lft, rght, level in upper:
-            by_tree.setdefault(tree_id, []).append((lft, rght, level, pk))
-        for nodes in by_tree.values():
-            nodes.sort()
-        for pk, tree_id, lft in stairwells:
-            columns: dict[str, int] = {}
-            for n_lft, n_rght, level, n_pk in by_tree[tree_id]:
-                if n_lft > lft:
-                    break
-                if lft < n_rght:
-                    columns[f"{ANCESTOR_FIELDS[level]}_id"] = n_pk
-            result[pk] = columns
+        for _tree_id, _lft, level, pk in nodes:
+            if level == Level.STAIRWELL:
+                result[pk] = dict(latest)
+            else:
+                latest[f"{ANCESTOR_FIELDS[level]}_id"] = pk
         return result
 
     def write(self, result: RegisterResult, dry_run: bool) -> None:
@@ -667,6 +690,22 @@ def read_register(data: bytes, filename: str) -> Table:
     return table
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold off Python's cycle collector while the rows are in memory.
+
+    A register makes a few hundred thousand small objects, none of them in a
+    cycle; left on, the collector would walk all of them again and again.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def run(
     *,
     data: bytes,
@@ -680,6 +719,13 @@ def run(
     Raises FileRejected when the file cannot be read at all. Writing needs a
     saved batch: its id stamps the history rows.
     """
+    with _collector_paused():
+        return _run(data=data, batch=batch, scope=scope, dry_run=dry_run, progress=progress)
+
+
+def _run(
+    *, data: bytes, batch: ImportBatch, scope: Scope, dry_run: bool, progress: Progress
+) -> RegisterResult:
     table = read_register(data, batch.filename)
     result = RegisterResult(rows=len(table.rows), batch_id=batch.pk)
     checker = _Checker(table, scope)

@@ -401,6 +401,33 @@ def test_stairwell_code_column_may_replace_the_address(street):
     assert Household.objects.get().stairwell == stairwell
 
 
+def test_households_carry_their_stairwells_ancestors_in_every_street(street):
+    from grids.demo import SCALES, tree_rows
+    from grids.models import Level, Node
+    from grids.tree_import import load_street
+
+    load_street(rows=tree_rows(SCALES["tiny"], street_code="330106005", street_name="西溪街道"))
+    stairwells = list(Node.objects.filter(level=Level.STAIRWELL).order_by("tree_id", "-lft"))
+    chosen = stairwells[::7]
+    assert len({s.tree_id for s in chosen}) == 2
+    lines = "".join(
+        f"{s.code},{101 + i},住户{i},{idn('330106', '19900101', 2 * i + 1)},户主\n"
+        for i, s in enumerate(chosen)
+    )
+    data = ("楼道编码,房号,姓名,公民身份号码,与户主关系\n" + lines).encode("utf-8")
+    assert import_now(data=data, filename="x.csv", scope=EVERYTHING).households_created == len(
+        chosen
+    )
+    for household in Household.objects.select_related("stairwell"):
+        ancestors = {a.level: a.pk for a in household.stairwell.get_ancestors()}
+        assert (
+            household.street_id,
+            household.community_id,
+            household.grid_id,
+            household.micro_grid_id,
+        ) == (ancestors[0], ancestors[1], ancestors[2], ancestors[3])
+
+
 def test_xlsx_with_excel_dates(street):
     from openpyxl import Workbook
 
