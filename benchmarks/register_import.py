@@ -4,9 +4,10 @@ Generates a register of 150,000 persons in 60,000 households for the demo
 street (4,664 stairwells) as a GB18030 CSV with a title row, then in a scratch
 database:
 
-  baseline: COPY of the file's rows into a staging table of text columns
-            (psycopg 3, the CSV already decoded and split);
-  ours:     residents.register_import.import_register on the file bytes:
+  baseline: COPY of the file's bytes below its title and header lines into
+            a staging table of text columns; the server decodes GB18030 and
+            parses the CSV;
+  ours:     `manage.py import_register FILE --json` on the same file:
             decoding, header detection, ID validation, address resolution,
             grouping, comparison with the database, COPY of households,
             persons and their history rows.
