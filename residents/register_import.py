@@ -225,7 +225,7 @@ class _Checker:
         self.by_code = dict(stairwells.values_list("code", "pk"))
         self.problems: list[Problem] = []
         self.today = timezone.localdate()
-        self._address_cache: dict[str, tuple[int, str] | addresses.AddressError] = {}
+        self.locations = _Memo(self._resolve)
         self.sexes = _Memo(_chosen(SEX_WORDS))
         self.dates = _Memo(parse_date)
         self.relations = _Memo(_chosen(RELATION_WORDS))
@@ -258,25 +258,24 @@ class _Checker:
         if not text:
             self.problem(line, "address", "empty_address", _("The address is empty."))
             return None
-        cached = self._address_cache.get(text)
-        if cached is None:
-            parsed = addresses.parse(text)
-            if parsed is None:
-                cached = addresses.AddressError(
-                    "bad_address",
-                    _("Cannot read “%(text)s” as compound, building, unit and room.")
-                    % {"text": text},
-                )
-            else:
-                try:
-                    cached = (self.directory.resolve(parsed), parsed.room)
-                except addresses.AddressError as error:
-                    cached = error
-            self._address_cache[text] = cached
-        if isinstance(cached, addresses.AddressError):
-            self.problem(line, "address", cached.code, str(cached))
+        location = self.locations[text]
+        if isinstance(location, addresses.AddressError):
+            self.problem(line, "address", location.code, str(location))
             return None
-        return cached
+        return location
+
+    def _resolve(self, text: str) -> tuple[int, str] | addresses.AddressError:
+        """(stairwell id, room) for an address, or the error to report on every line with it."""
+        parsed = addresses.parse(text)
+        if parsed is None:
+            return addresses.AddressError(
+                "bad_address",
+                _("Cannot read “%(text)s” as compound, building, unit and room.") % {"text": text},
+            )
+        try:
+            return self.directory.resolve(parsed), parsed.room
+        except addresses.AddressError as error:
+            return error
 
     def check(self, progress: Progress) -> list[PersonRow]:
         rows: list[PersonRow] = []
