@@ -475,6 +475,20 @@ def test_broken_files_get_one_clear_message(street, data, filename):
     assert Person.objects.count() == 0
 
 
+def test_the_cycle_collector_is_back_on_after_any_import(street, messy):
+    # The import holds the collector off while the rows are in memory.
+    import gc
+
+    import_now(data=register(GOOD), filename="r.csv", scope=EVERYTHING)
+    assert gc.isenabled()
+    with pytest.raises(RegisterRejected):
+        import_now(data=messy, filename="r.csv", scope=EVERYTHING)
+    assert gc.isenabled()
+    with pytest.raises(FileRejected):
+        import_now(data=b"\x00\x01garbage", filename="r.csv", scope=EVERYTHING)
+    assert gc.isenabled()
+
+
 def test_file_over_the_limit(street, settings):
     settings.MAX_IMPORT_FILE_BYTES = 100
     with pytest.raises(FileRejected):
