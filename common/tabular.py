@@ -29,6 +29,10 @@ _BRACKETED_NOTE = re.compile(r"[（(【\[].*?[）)】\]]")
 class FileRejected(Exception):
     """The file as a whole cannot be read; the message says why, for the user."""
 
+    def as_problem(self) -> Problem:
+        """The rejection as a report's one problem: line 0, the file as a whole."""
+        return Problem(0, "", "bad_file", str(self))
+
 
 @dataclass(frozen=True)
 class Problem:

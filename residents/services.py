@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.tabular import FileRejected, Problem
+from common.tabular import FileRejected
 from grids.jurisdiction import Scope, scope_for
 from grids.models import Node, Staff
 from residents import idnumbers, register_import
@@ -265,9 +265,10 @@ def _store(
     )
 
 
-def _fail(batch: ImportBatch, error: Exception) -> None:
-    problem = Problem(0, "", "bad_file", str(error))
-    _transition(batch, ImportBatch.Status.FAILED, errors=[problem.as_dict()], note=str(error))
+def _fail(batch: ImportBatch, error: FileRejected) -> None:
+    _transition(
+        batch, ImportBatch.Status.FAILED, errors=[error.as_problem().as_dict()], note=str(error)
+    )
 
 
 @transaction.atomic

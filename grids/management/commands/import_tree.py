@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from common.commands import read_file
 from common.tabular import FileRejected
 from grids.tree_import import TreeImportFailed, import_tree
 
@@ -19,12 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise CommandError(
-                _("Cannot read %(path)s: %(error)s") % {"path": path, "error": error}
-            ) from error
+        data = read_file(path)
         errors: list[dict[str, object]] = []
         summary: dict[str, object] = {}
         try:
@@ -37,7 +33,7 @@ class Command(BaseCommand):
                 "unchanged": result.unchanged,
             }
         except FileRejected as error:
-            errors = [{"line": 0, "column": "", "code": "bad_file", "message": str(error)}]
+            errors = [error.as_problem().as_dict()]
         except TreeImportFailed as failure:
             errors = [p.as_dict() for p in failure.problems]
         if options["json"]:

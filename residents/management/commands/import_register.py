@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from common.tabular import FileRejected, Problem
+from common.commands import read_file
+from common.tabular import FileRejected
 from residents.register_import import RegisterRejected, RegisterResult
 from residents.services import import_now
 
@@ -34,14 +35,8 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(_("No user %(name)s.") % {"name": options["user"]})
         try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise CommandError(
-                _("Cannot read %(path)s: %(error)s") % {"path": path, "error": error}
-            ) from error
-        try:
             result = import_now(
-                data=data,
+                data=read_file(path),
                 filename=path.name,
                 user=user,
                 dry_run=options["dry_run"],
@@ -51,7 +46,7 @@ class Command(BaseCommand):
             result = rejected.result
         except FileRejected as error:
             result = RegisterResult()
-            result.errors = [Problem(0, "", "bad_file", str(error))]
+            result.errors = [error.as_problem()]
         self._report(result, as_json=options["json"])
         if result.errors:
             message = (
