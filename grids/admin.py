@@ -7,13 +7,14 @@ rejected) and autocomplete goes through grids.selectors.visible().
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import ForeignKey, Model, QuerySet
+from django.db.models import ForeignKey, Model, Q, QuerySet
 from django.forms import ModelForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -81,6 +82,20 @@ class PersonalDataAuditMixin:
                 user=request.user, what=str(self.audit_detail_label), ids=[int(object_id)]
             )
         return response
+
+
+class SelectorSearchMixin:
+    """The search box filters by a selector's Q (a full ID number or phone finds the
+    person though the list shows it masked), not by search_fields' icontains."""
+
+    search_q: Callable[[str], Q]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        if not search_term:
+            return queryset, False
+        return queryset.filter(self.search_q(search_term)), False
 
 
 class LevelFilter(admin.SimpleListFilter):
@@ -370,13 +385,16 @@ class AssignmentInline(JurisdictionAdminMixin, admin.TabularInline):
 
 
 @admin.register(Staff)
-class StaffAdmin(PersonalDataAuditMixin, JurisdictionAdminMixin, admin.ModelAdmin):
+class StaffAdmin(
+    PersonalDataAuditMixin, SelectorSearchMixin, JurisdictionAdminMixin, admin.ModelAdmin
+):
     audit_list_label = _("staff list")
     audit_detail_label = _("staff detail")
     list_display = ["name"]  # see get_list_display
     list_select_related = ["home_node"]
     list_filter = ["party_membership", "affiliation"]
-    search_fields = ["name"]  # replaced by selectors.staff_search
+    search_fields = ["name"]  # shows the box; the search is search_q
+    search_q = staticmethod(selectors.staff_search)
     search_help_text = _("Name or organisation, or a full phone number.")
     autocomplete_fields = ["home_node"]
     fields = [
@@ -403,13 +421,6 @@ class StaffAdmin(PersonalDataAuditMixin, JurisdictionAdminMixin, admin.ModelAdmi
             return personal_data.shown_phone(obj.phone, full=full)
 
         return ["name", phone, "party_membership", "affiliation", "organisation", "home_node"]
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
-    ) -> tuple[QuerySet[Any], bool]:
-        if not search_term:
-            return queryset, False
-        return queryset.filter(selectors.staff_search(search_term)), False
 
     def get_fields(self, request: HttpRequest, obj: Staff | None = None) -> Any:
         if obj is None or personal_data.may_see(request.user):

@@ -26,7 +26,7 @@ from import_export.formats import base_formats
 
 from common.tabular import escape_formula
 from grids import personal_data
-from grids.admin import JurisdictionAdminMixin, PersonalDataAuditMixin
+from grids.admin import JurisdictionAdminMixin, PersonalDataAuditMixin, SelectorSearchMixin
 from grids.models import AccessLog, Level
 from grids.selectors import visible_nodes
 from residents import idnumbers, selectors, services
@@ -175,13 +175,14 @@ class FourList:
 
 
 @admin.register(Household)
-class HouseholdAdmin(RosterAdminMixin, AuditedExportMixin, admin.ModelAdmin):
+class HouseholdAdmin(SelectorSearchMixin, RosterAdminMixin, AuditedExportMixin, admin.ModelAdmin):
     resource_classes = [HouseholdResource]
     change_list_template = "admin/residents/household/change_list.html"
     list_display = ["address", "number", "housing_status", "area", "member_count", "community"]
     list_select_related = ["stairwell", "community"]
     list_filter = [CommunityFilter, "housing_status"]
-    search_fields = ["room"]  # replaced by selectors.household_search
+    search_fields = ["room"]  # shows the box; the search is search_q
+    search_q = staticmethod(selectors.household_search)
     search_help_text = _("Room, household number, or a member's name, full ID number or phone.")
     fields = ["stairwell", "room", "number", "housing_status", "area", "owner"]
     autocomplete_fields = ["stairwell"]
@@ -192,13 +193,6 @@ class HouseholdAdmin(RosterAdminMixin, AuditedExportMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Household]:
         return selectors.with_member_count(super().get_queryset(request))
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
-    ) -> tuple[QuerySet[Any], bool]:
-        if not search_term:
-            return queryset, False
-        return queryset.filter(selectors.household_search(search_term)), False
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["stairwell"] if obj else []
@@ -286,7 +280,13 @@ class FullPersonForm(PersonForm):
 
 
 @admin.register(Person)
-class PersonAdmin(PersonalDataAuditMixin, RosterAdminMixin, AuditedExportMixin, admin.ModelAdmin):
+class PersonAdmin(
+    PersonalDataAuditMixin,
+    SelectorSearchMixin,
+    RosterAdminMixin,
+    AuditedExportMixin,
+    admin.ModelAdmin,
+):
     audit_list_label = _("person list")
     audit_detail_label = _("person detail")
     resource_classes = [PersonResource]
@@ -303,7 +303,8 @@ class PersonAdmin(PersonalDataAuditMixin, RosterAdminMixin, AuditedExportMixin, 
         "household__housing_status",
         "sex",
     ]
-    search_fields = ["name"]  # replaced by selectors.person_search
+    search_fields = ["name"]  # shows the box; the search is search_q
+    search_q = staticmethod(selectors.person_search)
     search_help_text = _("Name, or a full ID number or phone.")
     autocomplete_fields = ["household"]
     filter_horizontal = ["tags"]
@@ -358,13 +359,6 @@ class PersonAdmin(PersonalDataAuditMixin, RosterAdminMixin, AuditedExportMixin, 
         if obj is not None and "id_number" in form.base_fields:
             form.base_fields["id_number"].initial = obj.id_number
         return form
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
-    ) -> tuple[QuerySet[Any], bool]:
-        if not search_term:
-            return queryset, False
-        return queryset.filter(selectors.person_search(search_term)), False
 
     @admin.display(description=_("ID number"))
     def shown_id(self, obj: Person) -> str:
