@@ -217,12 +217,15 @@ class _Checker:
 
     def __init__(self, table: Table, scope: Scope) -> None:
         self.table = table
-        self.present = set(table.columns)
-        stairwells = Node.objects.filter(scope.q(), level=Level.STAIRWELL)
-        self.directory = addresses.StairwellDirectory(
-            list(stairwells.values_list("pk", "compound", "building", "unit"))
+        stairwells = list(
+            Node.objects.filter(scope.q(), level=Level.STAIRWELL).values_list(
+                "pk", "code", "compound", "building", "unit"
+            )
         )
-        self.by_code = dict(stairwells.values_list("code", "pk"))
+        self.directory = addresses.StairwellDirectory(
+            [(pk, compound, building, unit) for pk, _code, compound, building, unit in stairwells]
+        )
+        self.by_code = {code: pk for pk, code, *_place in stairwells}
         self.problems: list[Problem] = []
         self.today = timezone.localdate()
         self.locations = _Memo(self._resolve)
