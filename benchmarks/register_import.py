@@ -49,8 +49,8 @@ import django
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 
+from benchmarks.scratch import scratch_database  # noqa: E402
 from grids.demo import SCALES, tree_rows  # noqa: E402
 from grids.jurisdiction import Scope  # noqa: E402
 from grids.models import Level, Node  # noqa: E402
@@ -154,10 +154,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--persons", type=int, default=150_000)
     args = parser.parse_args()
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with scratch_database():
         load_street(rows=tree_rows(SCALES["street"]))
         data, rows = register_file(args.persons)
         copy_seconds = copy_baseline(data, rows)
@@ -177,8 +174,6 @@ def main() -> None:
         print(f"write_floor_seconds={floor_seconds:.2f}")
         print(f"ratio_vs_copy={our_rate / copy_rate:.2f}")
         print(f"floor_ratio_vs_copy={copy_seconds / floor_seconds:.2f}")
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -30,8 +30,8 @@ import django
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 
+from benchmarks.scratch import scratch_database  # noqa: E402
 from grids.demo import SCALES, tree_rows  # noqa: E402
 from grids.integrity import check_trees  # noqa: E402
 from grids.models import Node  # noqa: E402
@@ -75,10 +75,7 @@ def bulk(street_code: str) -> tuple[float, int, float]:
 
 
 def main() -> None:
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with scratch_database():
         baseline = one_by_one("330106101")
         ours, created, reimport = bulk("330106102")
         _trees, faults = check_trees()
@@ -88,8 +85,6 @@ def main() -> None:
         print(f"bulk_import_seconds={ours:.2f}")
         print(f"reimport_unchanged_seconds={reimport:.2f}")
         print(f"speedup_vs_one_by_one={baseline / ours:.1f}")
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":
