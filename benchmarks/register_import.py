@@ -30,8 +30,6 @@ floor_ratio_vs_copy is the highest ratio_vs_copy reachable on this machine:
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import os
 import resource
@@ -51,29 +49,12 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 
 from benchmarks.scratch import scratch_database  # noqa: E402
-from grids.demo import SCALES, tree_rows  # noqa: E402
+from grids.demo import DEMO_STREET_CODE, SCALES, tree_rows  # noqa: E402
 from grids.jurisdiction import Scope  # noqa: E402
-from grids.models import Level, Node  # noqa: E402
+from grids.models import Node  # noqa: E402
 from grids.tree_import import load_street  # noqa: E402
-from residents.demo import HEADER, register_rows  # noqa: E402
+from residents.demo import HEADER, register_file  # noqa: E402
 from residents.services import import_now  # noqa: E402
-
-
-def register_file(persons: int) -> tuple[bytes, int]:
-    stairwells = list(
-        Node.objects.filter(level=Level.STAIRWELL)
-        .order_by("lft")
-        .values_list("compound", "building", "unit")
-    )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["白杨街道实有人口登记表（2026年11月）"])
-    writer.writerow(HEADER)
-    count = 0
-    for row in register_rows(stairwells, persons=persons):
-        writer.writerow(row)
-        count += 1
-    return buffer.getvalue().encode("gb18030"), count
 
 
 def copy_baseline(data: bytes, rows: int) -> float:
@@ -156,7 +137,12 @@ def main() -> None:
     args = parser.parse_args()
     with scratch_database():
         load_street(rows=tree_rows(SCALES["street"]))
-        data, rows = register_file(args.persons)
+        data, rows = register_file(
+            street=Node.objects.get(code=DEMO_STREET_CODE),
+            persons=args.persons,
+            title="白杨街道实有人口登记表（2026年11月）",
+            encoding="gb18030",
+        )
         copy_seconds = copy_baseline(data, rows)
         ours, peak_mb, result = import_in_a_child(data)
         assert not result["errors"], result["errors"][:5]

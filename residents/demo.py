@@ -7,7 +7,9 @@ benchmark go through the real import.
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import random
 from collections.abc import Iterator
 
@@ -129,13 +131,10 @@ def register_rows(
 PERSONS = {"tiny": 120, "street": 150_000}
 
 
-def seed_roster(*, street: Node, scale: str) -> None:
-    """Import a generated register for every stairwell of `street`, then tag and log a few."""
-    import csv
-    import io
-
-    from residents import services
-
+def register_file(
+    *, street: Node, persons: int, title: str = "", encoding: str = "utf-8"
+) -> tuple[bytes, int]:
+    """A generated register over `street`'s stairwells as a CSV file, and its number of rows."""
     stairwells = list(
         Node.objects.filter(tree_id=street.tree_id, level=Level.STAIRWELL)
         .order_by("lft")
@@ -143,9 +142,22 @@ def seed_roster(*, street: Node, scale: str) -> None:
     )
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    if title:
+        writer.writerow([title])
     writer.writerow(HEADER)
-    writer.writerows(register_rows(stairwells, persons=PERSONS[scale]))
-    services.import_now(data=buffer.getvalue().encode("utf-8"), filename="演示登记表.csv")
+    count = 0
+    for row in register_rows(stairwells, persons=persons):
+        writer.writerow(row)
+        count += 1
+    return buffer.getvalue().encode(encoding), count
+
+
+def seed_roster(*, street: Node, scale: str) -> None:
+    """Import a generated register for every stairwell of `street`, then tag and log a few."""
+    from residents import services
+
+    data, _rows = register_file(street=street, persons=PERSONS[scale])
+    services.import_now(data=data, filename="演示登记表.csv")
     _tag_and_log(street)
 
 
