@@ -106,14 +106,14 @@ def with_member_count(households: QuerySet[Household]) -> QuerySet[Household]:
 def four_list_counts(user: Any, *, community: Node | None = None) -> dict[str, int]:
     """四掌握 counts for the user's jurisdiction, or one community in it."""
 
-    def narrowed(qs: QuerySet[Any], field: str) -> int:
-        return (qs.filter(**{field: community}) if community else qs).count()
+    def narrowed(qs: QuerySet[Any], prefix: str) -> int:
+        return (qs.filter(under(community, prefix)) if community else qs).count()
 
     return {
-        "party_members": narrowed(party_members(user), "household__community"),
-        "floating": narrowed(floating_population(user), "household__community"),
-        "rented": narrowed(rented_households(user), "community"),
-        "life_events": narrowed(recent_life_events(user), "household__community"),
+        "party_members": narrowed(party_members(user), "household__"),
+        "floating": narrowed(floating_population(user), "household__"),
+        "rented": narrowed(rented_households(user), ""),
+        "life_events": narrowed(recent_life_events(user), "household__"),
     }
 
 

@@ -182,6 +182,13 @@ def test_four_lists_page_is_scoped(admin_as, alice, charlie, roster, django_asse
     }
     community_b = Household.objects.get(number="B1").community
     assert admin_as(alice).get(url, {"community": community_b.pk}).status_code == 404
+    narrowed = admin_as(charlie).get(url, {"community": community_b.pk}).context["lists"]
+    assert {i.key: i.count for i in narrowed} == {
+        "party_members": 1,
+        "floating": 1,
+        "rented": 1,
+        "life_events": 0,
+    }
     link = next(i.url for i in response.context["lists"] if i.key == "floating")
     assert {p.name for p in admin_as(charlie).get(link).context["cl"].result_list} == {
         "王芳",
