@@ -102,6 +102,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests run a Celery worker in a thread. Django's default in-memory test
+    # database shares one cache between connections, where a write meeting a
+    # read fails at once ("database table is locked") instead of waiting; a
+    # file in WAL mode behaves as the embedded deployment does.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -165,6 +170,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "grids.jobs.verify_tree_integrity",
         "schedule": crontab(minute=17, hour=3),
     },
+    "fail-stalled-imports": {
+        "task": "residents.jobs.fail_stalled_imports",
+        "schedule": crontab(minute="*/10"),
+    },
+    "delete-expired-import-uploads": {
+        "task": "residents.jobs.delete_expired_uploads",
+        "schedule": crontab(minute=37, hour=3),
+    },
 }
 
 LOGGING = {
@@ -177,3 +190,7 @@ LOGGING = {
 
 # Upper bound for uploaded tree and register files.
 MAX_IMPORT_FILE_BYTES = int(os.environ.get("MAX_IMPORT_FILE_BYTES", 50 * 1024 * 1024))
+# Days an uploaded register file (full ID numbers and phones) is kept.
+IMPORT_UPLOAD_RETENTION_DAYS = int(os.environ.get("IMPORT_UPLOAD_RETENTION_DAYS", 30))
+# An import checking or writing with no progress for this long lost its worker.
+IMPORT_STALLED_AFTER_MINUTES = int(os.environ.get("IMPORT_STALLED_AFTER_MINUTES", 30))

@@ -33,3 +33,20 @@ def check_import(batch_id: int) -> None:
 @shared_task(acks_late=True)
 def apply_import(batch_id: int) -> None:
     _run(services.apply_import, batch_id)
+
+
+@shared_task
+def delete_expired_uploads() -> int:
+    """Nightly: uploaded registers past the retention period are deleted."""
+    deleted = services.delete_expired_uploads()
+    logger.info("deleted %d expired import upload(s)", deleted)
+    return deleted
+
+
+@shared_task
+def fail_stalled_imports() -> int:
+    """Every ten minutes: imports whose worker died are failed with a message."""
+    failed = services.fail_stalled_imports()
+    if failed:
+        logger.warning("failed %d stalled import(s)", failed)
+    return failed

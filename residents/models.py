@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -316,6 +317,9 @@ class ImportBatch(models.Model):
     filename = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     upload = models.BinaryField(_("uploaded file"), editable=False, default=bytes)
+    # A register holds every ID number and phone in full: the file is deleted
+    # after settings.IMPORT_UPLOAD_RETENTION_DAYS; the batch's record stays.
+    upload_deleted_at = models.DateTimeField(_("uploaded file deleted at"), null=True, blank=True)
     skip_invalid = models.BooleanField(_("skip invalid rows"), default=False)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
@@ -325,6 +329,9 @@ class ImportBatch(models.Model):
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     errors = models.JSONField(_("errors"), default=list, blank=True)
     applied_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    # Moved on by every status change and progress report: a batch that stays
+    # checking or writing with no sign of life had its worker die under it.
+    touched_at = models.DateTimeField(_("last activity"), default=timezone.now)
 
     class Meta:
         verbose_name = _("register import")
@@ -338,6 +345,11 @@ class ImportBatch(models.Model):
     def history_reason(self) -> str:
         """The change reason stamped on every history row this batch writes."""
         return f"import:{self.pk}"
+
+    @property
+    def undo_reason(self) -> str:
+        """The change reason stamped on every history row undoing this batch writes."""
+        return f"undo:{self.pk}"
 
     @property
     def percent(self) -> int:

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,11 +34,13 @@ from residents.models import (
     Household,
     HousingStatus,
     ImportBatch,
+    LifeEvent,
     PartyKind,
     Person,
     PoliticalStatus,
     Relation,
     ResidenceType,
+    Visit,
 )
 from residents.values import (
     HOUSING_WORDS,
@@ -488,6 +493,13 @@ def _group(rows: list[PersonRow], problems: list[Problem]) -> list[_HouseholdGro
     return groups
 
 
+# Persons compared with their stored rows per database query.
+_COMPARED_AT_ONCE = 10_000
+_NUMBER = HOUSEHOLD_COLUMNS.index("number")
+_HOUSEHOLD = PERSON_COLUMNS.index("household_id")
+_RELATION = PERSON_COLUMNS.index("relation")
+
+
 class _Writer:
     """Compares the checked households and persons with the database and writes the difference."""
 
@@ -504,13 +516,14 @@ class _Writer:
             if source not in present
         )
 
-    def _ancestors(self, stairwell_ids: set[int]) -> dict[int, dict[str, int]]:
+    @functools.cached_property
+    def ancestors(self) -> dict[int, dict[str, int]]:
         """stairwell id -> {street_id: …, micro_grid_id: …}, by one sweep in tree order.
 
         In (tree, lft) order a node's ancestor at each level is the latest node
         of that level before it: levels do not nest within themselves.
         """
-        stairwells = Node.objects.filter(pk__in=stairwell_ids)
+        stairwells = Node.objects.filter(pk__in={g.key[0] for g in self.groups})
         upper = Node.objects.filter(
             tree_id__in=stairwells.values("tree_id"), level__lt=Level.STAIRWELL
         )
@@ -529,16 +542,123 @@ class _Writer:
                 latest[f"{ANCESTOR_FIELDS[level]}_id"] = pk
         return result
 
+    def drop_conflicting_households(self, problems: list[Problem]) -> None:
+        """Leave out, and report, the households the database would refuse.
+
+        Persons and households missing from a register stay as they are, so a
+        file cannot name a new head while the head on record is not among the
+        rows written, nor give a household a number that a household of the
+        street not in the file keeps. Leaving one household out may take the
+        head of another out of the rows written, hence the repeat.
+        """
+        stored_heads = self._stored_heads()
+        number_holders = self._number_holders()
+        if not stored_heads and not number_holders:
+            return
+        while True:
+            written_ids = {row.id_number for group in self.groups for row in group.rows}
+            written_households = {
+                found[0]
+                for group in self.groups
+                if (found := self.stored_households.get(group.key)) is not None
+            }
+            kept = []
+            for group in self.groups:
+                found = self.stored_households.get(group.key)
+                pk = found[0] if found is not None else None
+                stored_head = stored_heads.get(pk) if pk is not None else None
+                number = group.head.number
+                street = self.ancestors[group.key[0]].get("street_id", 0)
+                holder = number_holders.get((street, number))
+                if stored_head is not None and stored_head[0] not in written_ids:
+                    problems.append(
+                        Problem(
+                            group.head.line,
+                            COLUMN_LABELS["relation"],
+                            "head_not_listed",
+                            _(
+                                "The household's head on record, %(name)s, is not in the "
+                                "file: record their moving out or death first, or list them."
+                            )
+                            % {"name": stored_head[1]},
+                        )
+                    )
+                elif holder is not None and holder[0] != pk and holder[0] not in written_households:
+                    problems.append(
+                        Problem(
+                            group.head.line,
+                            COLUMN_LABELS["number"],
+                            "number_taken",
+                            _(
+                                "Household number %(number)s belongs to another household "
+                                "of the street (stairwell %(stairwell)s, room %(room)s), "
+                                "which is not in the file."
+                            )
+                            % {
+                                "number": number,
+                                "stairwell": Node.objects.get(pk=holder[1]).code,
+                                "room": holder[2],
+                            },
+                        )
+                    )
+                else:
+                    kept.append(group)
+            if len(kept) == len(self.groups):
+                return
+            self.groups = kept
+
+    def _stored_heads(self) -> dict[int, tuple[str, str]]:
+        """household id -> (ID number, name) of its head on record, where the file names another."""
+        heads = {
+            found[0]: group.head.id_number
+            for group in self.groups
+            if (found := self.stored_households.get(group.key)) is not None
+        }
+        return {
+            household: (id_number, name)
+            for household, id_number, name in bulk.select_in(
+                Person,
+                ("household_id", "id_number", "name"),
+                "household_id",
+                list(heads),
+                where={"relation": Relation.HEAD},
+            )
+            if id_number != heads[household]
+        }
+
+    def _number_holders(self) -> dict[tuple[int, str], tuple[int, int, str]]:
+        """(street id, number) -> (household id, stairwell id, room) for the numbers given anew."""
+        if "number" not in self.present:
+            return {}
+        numbers = set()
+        for group in self.groups:
+            found = self.stored_households.get(group.key)
+            if found is None or found[1][_NUMBER] != group.head.number:
+                numbers.add(group.head.number)
+        numbers.discard("")
+        return {
+            (street, number): (pk, stairwell, room)
+            for street, number, pk, stairwell, room in bulk.select_in(
+                Household,
+                ("street_id", "number", "id", "stairwell_id", "room"),
+                "number",
+                sorted(numbers),
+            )
+        }
+
     def write(self, result: RegisterResult, dry_run: bool) -> None:
         """Count what changes; unless dry_run, write it with history rows."""
-        existing_households = self._existing_households()
-        ancestors = self._ancestors({g.key[0] for g in self.groups})
+        ancestors = self.ancestors
         new_households: list[_HouseholdGroup] = []
         changed_households: list[tuple[int, tuple[Any, ...]]] = []
+        # Changed rows that take over a value unique among their peers (a
+        # household number in the street, the head of a household).
+        renumbered: list[tuple[int, str]] = []
+        promoted: list[tuple[int, str]] = []
         household_id: dict[tuple[int, str], int | None] = {}
         for group in self.groups:
             head = group.head
-            found = existing_households.get(group.key)
+            found = self.stored_households.get(group.key)
             if found is None:
                 new_households.append(group)
                 continue
@@ -550,6 +670,8 @@ class _Writer:
             )
             if wanted != stored:
                 changed_households.append((pk, wanted))
+                if _takes_number(wanted, stored):
+                    renumbered.append((pk, wanted[_NUMBER]))
         result.households_created = len(new_households)
         result.households_updated = len(changed_households)
         new_ids: list[int | None] = (
@@ -560,19 +682,24 @@ class _Writer:
         household_id.update((g.key, pk) for pk, g in zip(new_ids, new_households, strict=True))
 
         people = [r for g in self.groups for r in g.rows]
-        existing_people = self._existing_people([r.id_number for r in people])
         new_people: list[PersonRow] = []
         changed_people: list[tuple[int, tuple[Any, ...]]] = []
-        for row in people:
-            found = existing_people.get(row.id_number)
-            if found is None:
-                new_people.append(row)
-                continue
-            pk, stored = found
-            target = household_id.get((row.stairwell_id, row.room))
-            wanted = self._person_values(row, target, stored)
-            if wanted != stored:
-                changed_people.append((pk, wanted))
+        # A chunk at a time: the stored rows of a whole street, held beside the
+        # file's, would take a re-import past the memory budget.
+        for chunk in bulk.in_chunks(people, _COMPARED_AT_ONCE):
+            existing_people = self._existing_people([r.id_number for r in chunk])
+            for row in chunk:
+                found = existing_people.get(row.id_number)
+                if found is None:
+                    new_people.append(row)
+                    continue
+                pk, stored = found
+                target = household_id.get((row.stairwell_id, row.room))
+                wanted = self._person_values(row, target, stored)
+                if wanted != stored:
+                    changed_people.append((pk, wanted))
+                    if _takes_headship(wanted, stored):
+                        promoted.append((pk, Relation.HEAD))
         result.persons_created = len(new_people)
         result.persons_updated = len(changed_people)
         result.unchanged = len(people) - len(new_people) - len(changed_people)
@@ -610,17 +737,31 @@ class _Writer:
             "area",
             "owner",
         )
-        bulk.insert_rows(Household, household_columns, household_rows)
-        bulk.update_rows(
-            Household, ("id", *HOUSEHOLD_COLUMNS), [(pk, *v) for pk, v in changed_households]
+        _write_table(
+            Household,
+            household_columns,
+            household_rows,
+            ("id", *HOUSEHOLD_COLUMNS),
+            [(pk, *v) for pk, v in changed_households],
+            contested="number",
+            unclaimed="",
+            claims=renumbered,
         )
         person_ids = bulk.allocate_ids(Person, len(new_people))
         person_rows = [
             (pk, *self._person_values(row, household_id[(row.stairwell_id, row.room)], None))
             for pk, row in zip(person_ids, new_people, strict=True)
         ]
-        bulk.insert_rows(Person, ("id", *PERSON_COLUMNS), person_rows)
-        bulk.update_rows(Person, ("id", *PERSON_COLUMNS), [(pk, *v) for pk, v in changed_people])
+        _write_table(
+            Person,
+            ("id", *PERSON_COLUMNS),
+            person_rows,
+            ("id", *PERSON_COLUMNS),
+            [(pk, *v) for pk, v in changed_people],
+            contested="relation",
+            unclaimed=Relation.OTHER,
+            claims=promoted,
+        )
         self._write_history(Household, [pk for pk in new_ids if pk is not None], "+")
         self._write_history(Household, [pk for pk, _v in changed_households], "~")
         self._write_history(Person, person_ids, "+")
@@ -652,7 +793,9 @@ class _Writer:
             stored[i] if i in self.kept_person_columns else value for i, value in enumerate(values)
         )
 
-    def _existing_households(self) -> dict[tuple[int, str], tuple[int, tuple[Any, ...]]]:
+    @functools.cached_property
+    def stored_households(self) -> dict[tuple[int, str], tuple[int, tuple[Any, ...]]]:
+        """(stairwell id, room) -> (household id, HOUSEHOLD_COLUMNS values) on record."""
         stairwells = sorted({g.key[0] for g in self.groups})
         columns = ("id", "stairwell_id", "room", *HOUSEHOLD_COLUMNS)
         return {
@@ -678,6 +821,150 @@ class _Writer:
             reason=self.batch.history_reason,
             user_id=self.batch.user_id,
         )
+
+
+def _takes_number(wanted: tuple[Any, ...], stored: tuple[Any, ...]) -> bool:
+    """Whether a household (HOUSEHOLD_COLUMNS values) takes a number it did not have."""
+    return wanted[_NUMBER] not in ("", stored[_NUMBER])
+
+
+def _takes_headship(wanted: tuple[Any, ...], stored: tuple[Any, ...]) -> bool:
+    """Whether a person (PERSON_COLUMNS values) becomes head of a household they did not head."""
+    return wanted[_RELATION] == Relation.HEAD and (stored[_HOUSEHOLD], stored[_RELATION]) != (
+        wanted[_HOUSEHOLD],
+        Relation.HEAD,
+    )
+
+
+def _write_table(
+    model: type[Any],
+    insert_columns: tuple[str, ...],
+    new_rows: list[tuple[Any, ...]],
+    update_columns: tuple[str, ...],
+    changed_rows: list[tuple[Any, ...]],
+    *,
+    contested: str,
+    unclaimed: str,
+    claims: list[tuple[int, str]],
+) -> None:
+    """Insert new rows and update changed ones of a table with a contested column.
+
+    The contested column (a household's number, a person's relation) holds a
+    value only one row may have at a time, and unique indexes are checked row
+    by row: a value passed from one row to another would collide midway.
+    Rows that claim a value are first written with `unclaimed` in its place,
+    the new rows go in, and only then are the claims made.
+    """
+    at = update_columns.index(contested)
+    claimed = {pk for pk, _value in claims}
+    bulk.update_rows(
+        model,
+        update_columns,
+        [
+            (*row[:at], unclaimed, *row[at + 1 :]) if row[0] in claimed else row
+            for row in changed_rows
+        ],
+    )
+    bulk.insert_rows(model, insert_columns, new_rows)
+    bulk.update_rows(model, ("id", contested), claims)
+
+
+def undo(*, batch: ImportBatch, user_id: int | None) -> None:
+    """Put back what `batch` wrote, in bulk, with a history row for every row put back.
+
+    Persons go first: they may live in households the batch created. Raises
+    ValidationError, having changed nothing, when anything the batch wrote
+    was changed or added to since: putting the batch back would lose that.
+    """
+    stamped = {
+        model: model.history.filter(history_change_reason=batch.history_reason)
+        for model in (Person, Household)
+    }
+    _refuse_to_lose_later_changes(batch, stamped)
+    snapshot = functools.partial(
+        bulk.snapshot_history,
+        history_date=timezone.now(),
+        reason=batch.undo_reason,
+        user_id=user_id,
+    )
+    for model, columns, contested, unclaimed, takes in (
+        (Person, PERSON_COLUMNS, "relation", Relation.OTHER, _takes_headship),
+        (Household, HOUSEHOLD_COLUMNS, "number", "", _takes_number),
+    ):
+        updated = stamped[model].filter(history_type="~")
+        restored = _values_before(model, updated, columns)
+        current = {
+            pk: tuple(values)
+            for pk, *values in bulk.select_in(model, ("id", *columns), "id", list(restored))
+        }
+        _write_table(
+            model,
+            (),
+            [],
+            ("id", *columns),
+            [(pk, *values) for pk, values in restored.items()],
+            contested=contested,
+            unclaimed=unclaimed,
+            claims=[
+                (pk, values[columns.index(contested)])
+                for pk, values in restored.items()
+                if takes(values, current[pk])
+            ],
+        )
+        snapshot(model, list(restored), history_type="~")
+        created = list(stamped[model].filter(history_type="+").values_list("id", flat=True))
+        snapshot(model, created, history_type="-")
+        bulk.delete_rows(model, created)
+
+
+def _refuse_to_lose_later_changes(batch: ImportBatch, stamped: dict[type[Any], Any]) -> None:
+    # A later batch that was undone, with its undoing, left things as they were.
+    undone = ImportBatch.objects.filter(
+        status=ImportBatch.Status.UNDONE, created_at__gt=batch.created_at
+    ).only("pk")
+    settled = [reason for b in undone for reason in (b.history_reason, b.undo_reason)]
+    later = sum(
+        model.history.filter(
+            id__in=rows.values("id"), history_date__gt=rows.values("history_date")[:1]
+        )
+        .exclude(history_change_reason__in=settled)
+        .count()
+        for model, rows in stamped.items()
+    )
+    created_households = stamped[Household].filter(history_type="+").values("id")
+    created_persons = stamped[Person].filter(history_type="+").values("id")
+    records = (
+        LifeEvent.objects.filter(
+            Q(household__in=created_households) | Q(person__in=created_persons)
+        ).count()
+        + Visit.objects.filter(household__in=created_households).count()
+    )
+    if later or records:
+        raise ValidationError(
+            _(
+                "Undoing this import would lose what was recorded since: %(later)d change(s) "
+                "to its persons and households, %(records)d visit(s) or life event(s) on "
+                "them. Undo later imports or remove those records first."
+            )
+            % {"later": later, "records": records}
+        )
+
+
+def _values_before(
+    model: type[Any], updated: Any, columns: tuple[str, ...]
+) -> dict[int, tuple[Any, ...]]:
+    """id -> the `columns` values each updated row had before the batch, from its history."""
+    before = (
+        model.history.filter(
+            id__in=updated.values("id"), history_date__lt=updated.values("history_date")[:1]
+        )
+        .order_by("id", "-history_date", "-history_id")
+        .values_list("id", *columns)
+    )
+    restored: dict[int, tuple[Any, ...]] = {}
+    for pk, *values in before.iterator(chunk_size=10_000):
+        restored.setdefault(pk, tuple(values))
+    return restored
 
 
 def read_register(data: bytes, filename: str) -> Table:
@@ -708,6 +995,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+@_collector_paused()
 def run(
     *,
     data: bytes,
@@ -715,19 +1003,14 @@ def run(
     scope: Scope,
     dry_run: bool = False,
     progress: Progress = _no_progress,
+    before_commit: Callable[[RegisterResult], None] = lambda result: None,
 ) -> RegisterResult:
     """Check the file; unless dry_run, or it has errors the batch does not skip, write it.
 
     Raises FileRejected when the file cannot be read at all. Writing needs a
-    saved batch: its id stamps the history rows.
+    saved batch: its id stamps the history rows. `before_commit` runs inside
+    the write's transaction, after the rows; what it raises rolls them back.
     """
-    with _collector_paused():
-        return _run(data=data, batch=batch, scope=scope, dry_run=dry_run, progress=progress)
-
-
-def _run(
-    *, data: bytes, batch: ImportBatch, scope: Scope, dry_run: bool, progress: Progress
-) -> RegisterResult:
     table = read_register(data, batch.filename)
     result = RegisterResult(rows=len(table.rows), batch_id=batch.pk)
     checker = _Checker(table, scope)
@@ -735,14 +1018,39 @@ def _run(
     # The raw cells are no longer needed; freeing them keeps a street's register
     # well under the memory budget while it is written.
     table.rows.clear()
-    groups = _group(checked, checker.problems)
+    writer = _Writer(_group(checked, checker.problems), set(table.columns), batch)
+    writer.drop_conflicting_households(checker.problems)
     result.errors = sorted(checker.problems, key=lambda p: (p.line, p.column))
-    writer = _Writer(groups, set(table.columns), batch)
     if dry_run or (result.errors and not batch.skip_invalid):
         writer.write(result, dry_run=True)
     else:
-        with transaction.atomic():
-            writer.write(result, dry_run=False)
-        result.written = True
+        try:
+            with transaction.atomic():
+                writer.write(result, dry_run=False)
+                # The deferred foreign keys are checked here rather than at
+                # COMMIT: a household deleted meanwhile must fail the write
+                # before before_commit marks the batch applied.
+                connection.check_constraints(
+                    table_names=[Household._meta.db_table, Person._meta.db_table]
+                )
+                result.written = True
+                before_commit(result)
+        except IntegrityError as error:
+            result.written = False
+            # Checked against what the database held a moment ago: an import
+            # committed meanwhile took the same persons or households.
+            result.errors.append(
+                Problem(
+                    0,
+                    "",
+                    "conflict",
+                    _(
+                        "Someone else wrote some of these households or persons while this "
+                        "file was being imported, so nothing was written. Import it again. "
+                        "(%(detail)s)"
+                    )
+                    % {"detail": str(error).splitlines()[0]},
+                )
+            )
     progress(result.rows, result.rows)
     return result

@@ -103,6 +103,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "summary",
             "error_count",
             "applied_at",
+            "upload_deleted_at",
         ]
         read_only_fields = fields
 

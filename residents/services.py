@@ -11,10 +11,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.tabular import FileRejected
+from common.tabular import FileRejected, Problem
 from grids.jurisdiction import Scope, scope_for
 from grids.models import Node, Staff
 from residents import idnumbers, register_import
@@ -209,11 +210,18 @@ def restore_household(*, record: Any) -> Household:
 
 
 def _transition(
-    batch: ImportBatch, to: str, *, user: Any = None, note: str = "", **fields: Any
+    batch: ImportBatch,
+    to: str,
+    *,
+    user: Any = None,
+    note: str = "",
+    only_if: Q | None = None,
+    **fields: Any,
 ) -> ImportBatch:
     """Move a batch along its pipeline, claimed with UPDATE … WHERE status = old.
 
-    Two workers (or a double click) can never both take the same step.
+    Two workers (or a double click) can never both take the same step;
+    `only_if` narrows the claim further.
     """
     old = batch.status
     if to not in ImportBatch.PIPELINE[old]:
@@ -221,7 +229,10 @@ def _transition(
             _("An import that is “%(old)s” cannot become “%(new)s”.")
             % {"old": ImportBatch.Status(old).label, "new": ImportBatch.Status(to).label}
         )
-    claimed = ImportBatch.objects.filter(pk=batch.pk, status=old).update(status=to, **fields)
+    fields["touched_at"] = timezone.now()
+    claimed = ImportBatch.objects.filter(only_if or Q(), pk=batch.pk, status=old).update(
+        status=to, **fields
+    )
     if not claimed:
         raise ValidationError(_("This import was changed meanwhile; reload the page."))
     ImportBatchEvent.objects.create(
@@ -231,6 +242,15 @@ def _transition(
     for name, value in fields.items():
         setattr(batch, name, value)
     return batch
+
+
+# Statuses in which a job may still read the uploaded file.
+_READING_UPLOAD = (
+    ImportBatch.Status.PENDING,
+    ImportBatch.Status.CHECKING,
+    ImportBatch.Status.QUEUED,
+    ImportBatch.Status.APPLYING,
+)
 
 
 def _login(user: Any) -> Any:
@@ -244,7 +264,9 @@ def _scope_of(batch: ImportBatch) -> Scope:
 
 def _progress_of(batch: ImportBatch) -> Callable[[int, int], None]:
     def report(done: int, total: int) -> None:
-        ImportBatch.objects.filter(pk=batch.pk).update(rows_done=done, rows_total=total)
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            rows_done=done, rows_total=total, touched_at=timezone.now()
+        )
 
     return report
 
@@ -263,6 +285,57 @@ def _store(
         rows_done=result.rows,
         **fields,
     )
+
+
+def _applied(batch: ImportBatch) -> Callable[[register_import.RegisterResult], None]:
+    """Mark the batch applied inside the write's transaction.
+
+    Should the batch have been failed meanwhile as stalled, the claim fails
+    (ValidationError) and the rows go back with it: a batch is never written
+    without being applied, nor applied without being written.
+    """
+
+    def store(result: register_import.RegisterResult) -> None:
+        _store(batch, result, ImportBatch.Status.APPLIED, applied_at=timezone.now())
+
+    return store
+
+
+def fail_stalled_imports(*, now: datetime.datetime | None = None) -> int:
+    """Fail the imports whose worker died while checking or writing; returns how many.
+
+    A worker reports progress at least every few seconds while it checks, and
+    writes in one transaction, so nothing was written by a stalled batch.
+    """
+    now = now or timezone.now()
+    stalled = Q(
+        touched_at__lt=now - datetime.timedelta(minutes=settings.IMPORT_STALLED_AFTER_MINUTES)
+    )
+    problem = Problem(
+        0,
+        "",
+        "stalled",
+        _(
+            "The import stopped without finishing (its worker was interrupted); nothing "
+            "was written. Upload the file again."
+        ),
+    )
+    failed = 0
+    for batch in ImportBatch.objects.filter(
+        stalled, status__in=(ImportBatch.Status.CHECKING, ImportBatch.Status.APPLYING)
+    ).only("pk", "status"):
+        try:
+            _transition(
+                batch,
+                ImportBatch.Status.FAILED,
+                note=problem.message,
+                only_if=stalled,
+                errors=[problem.as_dict()],
+            )
+        except ValidationError:
+            continue  # it moved on meanwhile: not stalled after all
+        failed += 1
+    return failed
 
 
 def _fail(batch: ImportBatch, error: FileRejected) -> None:
@@ -318,9 +391,36 @@ def check_import(*, batch: ImportBatch) -> ImportBatch:
     return batch
 
 
+def _upload_deleted() -> FileRejected:
+    return FileRejected(
+        _(
+            "The uploaded file was deleted after %(days)d days, as registers hold personal "
+            "data; upload it again."
+        )
+        % {"days": settings.IMPORT_UPLOAD_RETENTION_DAYS}
+    )
+
+
+def delete_expired_uploads(*, now: datetime.datetime | None = None) -> int:
+    """Delete the uploaded files older than the retention period; returns how many.
+
+    The batches keep their record (who, when, file name and SHA-256, counts,
+    errors). Files a job may still read are left alone.
+    """
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.IMPORT_UPLOAD_RETENTION_DAYS)
+    return (
+        ImportBatch.objects.filter(created_at__lt=cutoff, upload_deleted_at__isnull=True)
+        .exclude(status__in=_READING_UPLOAD)
+        .update(upload=b"", upload_deleted_at=now)
+    )
+
+
 @transaction.atomic
 def confirm_import(*, batch: ImportBatch, user: Any, skip_invalid: bool = False) -> ImportBatch:
     """The user confirms the preview; the batch is written by a worker."""
+    if batch.upload_deleted_at is not None:
+        raise ValidationError(str(_upload_deleted()))
     if batch.status == ImportBatch.Status.REJECTED and not skip_invalid:
         raise ValidationError(
             _("The file has errors: fix them and upload it again, or choose to skip the bad rows.")
@@ -337,19 +437,22 @@ def confirm_import(*, batch: ImportBatch, user: Any, skip_invalid: bool = False)
 def apply_import(*, batch: ImportBatch) -> ImportBatch:
     """Check again (the database may have changed since the preview) and write."""
     _transition(batch, ImportBatch.Status.APPLYING, rows_done=0)
+    if batch.upload_deleted_at is not None:
+        # Deleted between the confirmation and this job.
+        _fail(batch, _upload_deleted())
+        return batch
     try:
         result = register_import.run(
             data=bytes(batch.upload),
             batch=batch,
             scope=_scope_of(batch),
             progress=_progress_of(batch),
+            before_commit=_applied(batch),
         )
     except FileRejected as error:
         _fail(batch, error)
         return batch
-    if result.written:
-        _store(batch, result, ImportBatch.Status.APPLIED, applied_at=timezone.now())
-    else:
+    if not result.written:
         _store(batch, result, ImportBatch.Status.REJECTED)
     return batch
 
@@ -384,12 +487,13 @@ def import_now(
         batch=batch, from_status="", to_status=batch.status, user=batch.user
     )
     try:
-        result = register_import.run(data=data, batch=batch, scope=scope)
+        result = register_import.run(
+            data=data, batch=batch, scope=scope, before_commit=_applied(batch)
+        )
     except FileRejected as error:
         _fail(batch, error)
         raise
     if result.written:
-        _store(batch, result, ImportBatch.Status.APPLIED, applied_at=timezone.now())
         return result
     _store(batch, result, ImportBatch.Status.REJECTED)
     raise register_import.RegisterRejected(result)
@@ -397,21 +501,11 @@ def import_now(
 
 @transaction.atomic
 def undo_import(*, batch: ImportBatch, user: Any = None) -> None:
-    """Put back what an applied batch changed, from the history rows it stamped."""
+    """Put back what an applied batch changed, from the history rows it stamped.
+
+    Refused (ValidationError, nothing changed) while anything the batch wrote
+    has been changed or added to since.
+    """
     _transition(batch, ImportBatch.Status.UNDONE, user=user)
-    reason = batch.history_reason
-    for model in (Person, Household):
-        history = model.history.model
-        stamped = history.objects.filter(history_change_reason=reason)
-        created = list(stamped.filter(history_type="+").values_list("id", flat=True))
-        updated = stamped.filter(history_type="~")
-        for record in updated.iterator():
-            previous = (
-                history.objects.filter(id=record.id, history_date__lt=record.history_date)
-                .order_by("-history_date", "-history_id")
-                .first()
-            )
-            if previous is not None:
-                restored = previous.instance
-                restored.save()
-        model.objects.filter(pk__in=created).delete()
+    login = _login(user)
+    register_import.undo(batch=batch, user_id=login.pk if login is not None else None)

@@ -282,3 +282,18 @@ def test_a_deleted_household_is_restored(admin_as, alice, roster):
     ] == [record.history_id]
     client.post(reverse("admin:residents_restore", args=["household", record.history_id]))
     assert Household.objects.get(pk=pk).community_id == record.community_id
+
+
+def test_a_refused_undo_says_why_and_keeps_the_import(admin_as, alice, street):
+    from residents import services
+    from tests.test_register_import import GOOD, register
+
+    result = services.import_now(data=register(GOOD), filename="登记表.csv", user=alice)
+    services.update_person(person=Person.objects.get(name="王芳"), phone="13900000009")
+    client = admin_as(alice)
+    page = client.post(
+        reverse("admin:residents_importbatch_undo", args=[result.batch_id]), follow=True
+    )
+    assert any("撤销本次导入会丢失" in str(m) for m in page.context["messages"])
+    assert ImportBatch.objects.get(pk=result.batch_id).status == ImportBatch.Status.APPLIED
+    assert Person.objects.count() == 5

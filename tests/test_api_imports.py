@@ -66,3 +66,16 @@ def test_query_count(api_as, alice, street, django_assert_max_num_queries):
     with django_assert_max_num_queries(5):
         response = api_as(alice).get(URL)
     assert response.json()["count"] == 5
+
+
+def test_an_undo_that_would_lose_later_changes_is_a_400(api_as, alice, street):
+    client = api_as(alice)
+    pk = upload(client, register(GOOD)).json()["id"]
+    services.check_import(batch=ImportBatch.objects.get(pk=pk))
+    client.post(f"{URL}{pk}/confirm/", {}, format="json")
+    services.apply_import(batch=ImportBatch.objects.get(pk=pk))
+    services.update_person(person=Person.objects.get(name="王芳"), phone="13900000009")
+    refused = client.post(f"{URL}{pk}/undo/")
+    assert refused.status_code == 400 and "撤销" in refused.json()["detail"][0]
+    assert client.get(f"{URL}{pk}/").json()["status"] == "applied"
+    assert Person.objects.count() == 5

@@ -1,25 +1,23 @@
 """Upload → check → confirm → write, run by a real Celery worker over the real broker."""
 
-import time
-
 import pytest
 from django.core.exceptions import ValidationError
 
 from residents import services
 from residents.models import ImportBatch, Person
+from tests.support import wait_until
 from tests.test_register_import import BAD, GOOD, register
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def wait_for(batch: ImportBatch, *statuses: str, seconds: float = 30) -> ImportBatch:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+def wait_for(batch: ImportBatch, *statuses: str) -> ImportBatch:
+    def reached() -> bool:
         batch.refresh_from_db()
-        if batch.status in statuses:
-            return batch
-        time.sleep(0.1)
-    raise AssertionError(f"batch stayed {batch.status}")
+        return batch.status in statuses
+
+    wait_until(reached, f"the batch to become {'/'.join(statuses)}", seconds=30)
+    return batch
 
 
 def test_upload_check_confirm_write(worker, street, alice):

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from common.tabular import FileRejected
 from grids.jurisdiction import Scope, scope_for
-from residents import services
+from residents import register_import, services
 from residents.demo import HEADER as DEMO_HEADER
 from residents.models import Household, ImportBatch, Person, PoliticalStatus, ResidenceType
 from residents.register_import import RegisterRejected
@@ -377,6 +377,26 @@ def test_undo_puts_everything_back(street):
     with pytest.raises(ValidationError):
         services.undo_import(batch=ImportBatch.objects.get(pk=second.batch_id))
     assert first.batch_id != second.batch_id
+
+
+def test_history_rows_are_written_for_the_changed_rows_only(street):
+    import_now(data=register(GOOD[:3]), filename="a.csv", scope=EVERYTHING)
+    changed = [row[:] for row in GOOD[:3]]
+    changed[0][8], changed[2][8] = "13800000009", "13800000010"  # phones of the 1st and 3rd
+    result = import_now(data=register(changed), filename="b.csv", scope=EVERYTHING)
+    assert (result.persons_updated, result.unchanged) == (2, 1)
+    counts = {p.name: p.history.count() for p in Person.objects.all()}
+    assert counts == {"张伟": 2, "李娜": 1, "张小明": 2}
+
+
+def test_persons_are_compared_with_the_database_a_chunk_at_a_time(street, monkeypatch):
+    monkeypatch.setattr(register_import, "_COMPARED_AT_ONCE", 2)
+    import_now(data=register(GOOD[:4]), filename="a.csv", scope=EVERYTHING)
+    changed = [row[:] for row in GOOD]
+    changed[3][1] = "王芳芳"  # in the second chunk
+    result = import_now(data=register(changed), filename="b.csv", scope=EVERYTHING)
+    assert (result.persons_created, result.persons_updated, result.unchanged) == (1, 1, 3)
+    assert Person.objects.filter(name="王芳芳").count() == 1 and Person.objects.count() == 5
 
 
 def test_a_worker_imports_only_into_their_jurisdiction(street, alice):
