@@ -101,7 +101,7 @@ def test_a_batch_failed_as_stalled_while_it_writes_is_not_written(street, alice)
     batch = services.start_import(user=alice, data=register(GOOD), filename="登记表.csv")
     services.check_import(batch=ImportBatch.objects.get(pk=batch.pk))
     services.confirm_import(batch=ImportBatch.objects.get(pk=batch.pk), user=alice)
-    applying: dict[str, object] = {}
+    applying = {}
     swept = threading.Event()
 
     def worker() -> None:
