@@ -470,7 +470,8 @@ def import_now(
 
     A dry run records nothing. Otherwise the batch is recorded either way;
     RegisterRejected (nothing written) when rows are bad and skip_invalid is
-    off; FileRejected when the file cannot be read at all.
+    off, or when the write took so long that it was failed as stalled;
+    FileRejected when the file cannot be read at all.
     """
     batch = ImportBatch(
         user=_login(user),
@@ -493,6 +494,17 @@ def import_now(
     except FileRejected as error:
         _fail(batch, error)
         raise
+    except ValidationError:
+        # The write outlived IMPORT_STALLED_AFTER_MINUTES and was failed as
+        # stalled: its rows were rolled back and the batch says why.
+        batch.refresh_from_db()
+        if batch.status != ImportBatch.Status.FAILED:
+            raise
+        raise register_import.RegisterRejected(
+            register_import.RegisterResult(
+                errors=[Problem(**problem) for problem in batch.errors], batch_id=batch.pk
+            )
+        ) from None
     if result.written:
         return result
     _store(batch, result, ImportBatch.Status.REJECTED)

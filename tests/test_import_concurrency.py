@@ -2,12 +2,15 @@
 
 import contextlib
 import datetime
+import io
+import json
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -127,6 +130,40 @@ def test_a_batch_failed_as_stalled_while_it_writes_is_not_written(street, alice)
         thread.join()
     assert "refused" in applying
     assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.FAILED
+    assert not Person.objects.exists()
+
+
+def test_the_command_says_why_when_its_import_was_failed_as_stalled(street, tmp_path):
+    path = tmp_path / "登记表.csv"
+    path.write_bytes(register(GOOD))
+    importing = {}
+    swept = threading.Event()
+
+    def command() -> None:
+        importing["pid"] = backend_pid()
+        try:
+            call_command("import_register", str(path), "--json", stdout=importing["out"])
+        except CommandError as error:
+            importing["refused"] = error
+        finally:
+            connection.close()
+
+    importing["out"] = io.StringIO()
+    with zhao_qiang_held_by_a_rival(until=swept.is_set, commit=False):
+        thread = threading.Thread(target=command)
+        thread.start()
+        wait_until(
+            lambda: "pid" in importing and waits_for_a_lock(importing["pid"]),
+            "the command to wait",
+            seconds=30,
+        )
+        later = timezone.now() + datetime.timedelta(minutes=31)
+        assert services.fail_stalled_imports(now=later) == 1
+        swept.set()
+        thread.join()
+    assert importing["refused"].returncode == 1
+    [problem] = json.loads(importing["out"].getvalue())["errors"]
+    assert problem["code"] == "stalled" and "未写入任何数据" in problem["message"]
     assert not Person.objects.exists()
 
 
