@@ -98,3 +98,11 @@ def test_worker_imports_a_register_in_the_admin(page, live_server, worker, commu
     rows = page.locator("#result_list tbody tr").all_inner_texts()
     assert len(rows) == Household.objects.count() == 2
     assert any("和达城" in r for r in rows)
+
+    # Names and ID numbers are read whole: the person list never breaks them.
+    page.goto(f"{live_server.url}/admin/residents/person/")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    names = page.locator("#result_list tbody th a")
+    assert names.count() == 4
+    for name in names.all():
+        assert name.evaluate("link => link.getClientRects().length") == 1
