@@ -303,7 +303,7 @@ class _Checker:
         before = len(self.problems)
         name = cells.get("name", "")
         if not name:
-            self.problem(line, "name", "empty_name", _("The name is empty."))
+            self.problem(line, "name", "empty_name", _("The person's name is empty."))
         decoded = None
         raw_id = cells.get("id_number", "")
         if not raw_id:
