@@ -547,8 +547,8 @@ class UploadForm(forms.Form):
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(RosterAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "filename", "status", "progress", "counts", "user"]
-    list_select_related = ["user"]
+    list_display = ["created_at", "filename", "area", "status", "progress", "counts", "user"]
+    list_select_related = ["user", "area"]
     list_filter = ["status"]
     show_full_result_count = False
     actions = None

@@ -197,7 +197,12 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def get_queryset(self) -> QuerySet[ImportBatch]:
-        return selectors.visible_batches(self.request.user).defer("upload").order_by("-created_at")
+        return (
+            selectors.visible_batches(self.request.user)
+            .select_related("area")
+            .defer("upload")
+            .order_by("-created_at")
+        )
 
     @extend_schema(request=UploadSerializer, responses={202: ImportBatchSerializer})
     def create(self, request: Request) -> Response:

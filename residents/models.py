@@ -313,6 +313,16 @@ class ImportBatch(models.Model):
         blank=True,
         related_name="+",
     )
+    # The smallest node holding every household the file resolved to: who
+    # governs it sees the batch, not only the user who uploaded it.
+    area = models.ForeignKey(
+        Node,
+        verbose_name=_("area"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     filename = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64)

@@ -171,6 +171,7 @@ class RegisterResult:
     errors: list[Problem] = field(default_factory=list)
     written: bool = False
     batch_id: int | None = None
+    area_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -541,6 +542,20 @@ class _Writer:
             else:
                 latest[f"{ANCESTOR_FIELDS[level]}_id"] = pk
         return result
+
+    def area(self) -> int | None:
+        """The smallest node holding every household of the file; None when none resolved."""
+        stairwells = {group.key[0] for group in self.groups}
+        if len(stairwells) == 1:
+            return stairwells.pop()
+        shared = None
+        for level in (Level.STREET, Level.COMMUNITY, Level.GRID, Level.MICRO_GRID):
+            column = f"{ANCESTOR_FIELDS[level]}_id"
+            at_level = {self.ancestors[stairwell].get(column) for stairwell in stairwells}
+            if len(at_level) != 1:
+                break
+            shared = at_level.pop()
+        return shared
 
     def drop_conflicting_households(self, problems: list[Problem]) -> None:
         """Leave out, and report, the households the database would refuse.
@@ -1020,6 +1035,7 @@ def run(
     table.rows.clear()
     writer = _Writer(_group(checked, checker.problems), set(table.columns), batch)
     writer.drop_conflicting_households(checker.problems)
+    result.area_id = writer.area()
     result.errors = sorted(checker.problems, key=lambda p: (p.line, p.column))
     if dry_run or (result.errors and not batch.skip_invalid):
         writer.write(result, dry_run=True)

@@ -41,10 +41,14 @@ def visible_visits(user: Any) -> QuerySet[Visit]:
 
 
 def visible_batches(user: Any) -> QuerySet[ImportBatch]:
-    """A user sees the imports they started; superusers see all."""
-    if user.is_superuser:
+    """The imports a user started, and those whose households all lie in their jurisdiction."""
+    scope = scope_for(user)
+    if scope.everything:
         return ImportBatch.objects.all()
-    return ImportBatch.objects.filter(user=user)
+    mine = Q(user=user)
+    if not scope.is_empty:
+        mine |= scope.q(prefix="area__")
+    return ImportBatch.objects.filter(mine)
 
 
 def under(node: Node, prefix: str = "") -> Q:

@@ -86,12 +86,15 @@ class ImportBatchSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     percent = serializers.IntegerField(read_only=True)
     error_count = serializers.SerializerMethodField()
+    area_name = serializers.CharField(source="area.name", read_only=True, default=None)
 
     class Meta:
         model = ImportBatch
         fields = [
             "id",
             "filename",
+            "area",
+            "area_name",
             "sha256",
             "created_at",
             "status",

@@ -283,6 +283,7 @@ def _store(
         errors=errors,
         rows_total=result.rows,
         rows_done=result.rows,
+        area_id=result.area_id,
         **fields,
     )
 

@@ -161,6 +161,31 @@ def test_import_batches_of_others_are_404(admin_as, alice, bob, roster):
     assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.PENDING
 
 
+def test_a_colleagues_import_is_listed_and_next_doors_is_not(
+    admin_as, alice, bob, roster, django_assert_max_num_queries
+):
+    from grids.models import Role
+    from residents import services
+    from tests.conftest import make_user
+    from tests.test_register_import import GOOD, register
+
+    erin = make_user("erin", alice.staff.home_node, Role.COMMUNITY_SECRETARY)
+    made = []
+    for n in range(3):
+        batch = services.start_import(user=alice, data=register(GOOD), filename=f"{n}.csv")
+        services.check_import(batch=batch)
+        made.insert(0, batch)
+    batches = reverse("admin:residents_importbatch_changelist")
+    client = admin_as(erin)
+    client.get(batches)
+    with django_assert_max_num_queries(10):
+        assert list(client.get(batches).context["cl"].result_list) == made
+    assert list(admin_as(bob).get(batches).context["cl"].result_list) == []
+    preview = reverse("admin:residents_importbatch_change", args=[batch.pk])
+    assert admin_as(erin).get(preview).status_code == 200
+    assert admin_as(bob).get(preview).status_code == 404
+
+
 def test_four_lists_page_is_scoped(admin_as, alice, charlie, roster, django_assert_max_num_queries):
     from residents import services
 

@@ -52,6 +52,27 @@ def test_other_users_batches_are_404(api_as, alice, bob, street):
     assert client.get(URL).json()["count"] == 0
 
 
+def test_a_batch_is_seen_by_whoever_governs_its_households(
+    api_as, alice, bob, charlie, community_a, street
+):
+    """alice's secretary and the street official follow her import; bob next door does not."""
+    from grids.models import Role
+    from tests.conftest import make_user
+
+    erin = make_user("erin", community_a, Role.COMMUNITY_SECRETARY)
+    batch = services.start_import(user=alice, data=register(GOOD), filename="a.csv")
+    services.check_import(batch=batch)
+    for user in (alice, erin, charlie):
+        client = api_as(user)
+        assert client.get(URL).json()["count"] == 1
+        assert client.get(f"{URL}{batch.pk}/").json()["area_name"] == community_a.name
+    client = api_as(bob)
+    assert client.get(URL).json()["count"] == 0
+    assert client.get(f"{URL}{batch.pk}/").status_code == 404
+    assert client.post(f"{URL}{batch.pk}/confirm/", {}, format="json").status_code == 404
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.CHECKED
+
+
 def test_a_stairwell_leader_cannot_import(api_as, street):
     from grids.models import Level, Role
     from tests.conftest import first_under, make_user

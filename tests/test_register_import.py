@@ -408,6 +408,25 @@ def test_a_worker_imports_only_into_their_jurisdiction(street, alice):
     assert Person.objects.count() == 0
 
 
+def test_a_batch_covers_the_smallest_area_holding_its_households(street, community_a):
+    from grids.models import Level, Node
+
+    def area(rows) -> Node | None:
+        result = import_now(data=register(rows), filename="x.csv", scope=EVERYTHING, dry_run=True)
+        return None if result.area_id is None else Node.objects.get(pk=result.area_id)
+
+    assert area(GOOD) == community_a  # two grids of community A
+    one_stairwell = area(GOOD[:2])
+    assert one_stairwell.level == Level.STAIRWELL and one_stairwell.name == "1幢1单元"
+    elsewhere = [row[:] for row in GOOD[4:5]]
+    elsewhere[0][4] = idn("330106", "19700707", 35)
+    elsewhere[0][7] = "云帆城1幢1单元101室"  # community B
+    assert area(GOOD + elsewhere) == street
+    nowhere = [row[:] for row in GOOD[:1]]
+    nowhere[0][7] = "无名城1幢1单元101室"
+    assert area(nowhere) is None
+
+
 def test_stairwell_code_column_may_replace_the_address(street):
     from grids.models import Level, Node
 
