@@ -365,6 +365,12 @@ class ImportBatch(models.Model):
     def percent(self) -> int:
         return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0
 
+    @property
+    def changes_nothing(self) -> bool:
+        """Checked without errors, and the records already say what the file says."""
+        counts = ("households_created", "households_updated", "persons_created", "persons_updated")
+        return bool(self.summary) and not self.errors and not any(self.summary[c] for c in counts)
+
 
 class ImportBatchEvent(models.Model):
     """A status change of an import batch: the django-oscar style change log."""

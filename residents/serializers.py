@@ -87,6 +87,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
     percent = serializers.IntegerField(read_only=True)
     error_count = serializers.SerializerMethodField()
     area_name = serializers.CharField(source="area.name", read_only=True, default=None)
+    changes_nothing = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = ImportBatch
@@ -105,6 +106,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "skip_invalid",
             "summary",
             "error_count",
+            "changes_nothing",
             "applied_at",
             "upload_deleted_at",
         ]

@@ -322,3 +322,16 @@ def test_a_refused_undo_says_why_and_keeps_the_import(admin_as, alice, street):
     assert any("撤销本次导入会丢失" in str(m) for m in page.context["messages"])
     assert ImportBatch.objects.get(pk=result.batch_id).status == ImportBatch.Status.APPLIED
     assert Person.objects.count() == 5
+
+
+def test_a_file_the_records_already_match_offers_nothing_to_confirm(admin_as, alice, street):
+    from residents import services
+    from tests.test_register_import import GOOD, register
+
+    services.import_now(data=register(GOOD), filename="登记表.csv", user=alice)
+    again = services.start_import(user=alice, data=register(GOOD), filename="登记表.csv")
+    services.check_import(batch=again)
+    page = admin_as(alice).get(reverse("admin:residents_importbatch_change", args=[again.pk]))
+    html = page.content.decode()
+    assert 'id="nothing-to-write"' in html and 'id="confirm-import"' not in html
+    assert "alice" in html and "邻里社区" in html  # who uploaded it, and where it lands

@@ -23,6 +23,7 @@ def test_upload_check_confirm_undo(api_as, alice, street):
     assert (
         status["status"] == "rejected" and status["error_count"] == 10 and status["percent"] == 100
     )
+    assert status["changes_nothing"] is False
     errors = client.get(f"{URL}{pk}/errors/").json()
     assert errors["count"] == 10 and errors["results"][0]["line"] == 8
     refused = client.post(f"{URL}{pk}/confirm/", {}, format="json")
