@@ -99,36 +99,47 @@ def test_an_import_that_meets_a_concurrent_one_writes_nothing_and_says_why(stree
     assert batch.status == ImportBatch.Status.REJECTED and batch.errors[0]["code"] == "conflict"
 
 
-def test_a_batch_failed_as_stalled_while_it_writes_is_not_written(street, alice):
-    """The worker was only slow: its write is rolled back, the batch stays failed."""
-    batch = services.start_import(user=alice, data=register(GOOD), filename="登记表.csv")
-    services.check_import(batch=ImportBatch.objects.get(pk=batch.pk))
-    services.confirm_import(batch=ImportBatch.objects.get(pk=batch.pk), user=alice)
-    applying = {}
+def swept_while_it_waits(write: Callable[[], object], refusal: type[Exception]) -> Any:
+    """Run `write` in a thread; once it waits for 赵强's row, held by a rival,
+    fail the stalled batches, then let it go on. Returns the `refusal` it raised."""
+    state: dict[str, Any] = {}
     swept = threading.Event()
 
-    def worker() -> None:
-        applying["pid"] = backend_pid()
+    def run() -> None:
+        state["pid"] = backend_pid()
         try:
-            services.apply_import(batch=ImportBatch.objects.get(pk=batch.pk))
-        except ValidationError as error:
-            applying["refused"] = error
+            write()
+        except refusal as error:
+            state["refused"] = error
         finally:
             connection.close()
 
     with zhao_qiang_held_by_a_rival(until=swept.is_set, commit=False):
-        thread = threading.Thread(target=worker)
+        thread = threading.Thread(target=run)
         thread.start()
         wait_until(
-            lambda: "pid" in applying and waits_for_a_lock(applying["pid"]),
-            "the worker to wait",
+            lambda: "pid" in state and waits_for_a_lock(state["pid"]),
+            "the write to wait",
             seconds=30,
         )
         later = timezone.now() + datetime.timedelta(minutes=31)
         assert services.fail_stalled_imports(now=later) == 1
         swept.set()
         thread.join()
-    assert "refused" in applying
+    return state.get("refused")
+
+
+def test_a_batch_failed_as_stalled_while_it_writes_is_not_written(street, alice):
+    """The worker was only slow: its write is rolled back, the batch stays failed."""
+    batch = services.start_import(user=alice, data=register(GOOD), filename="登记表.csv")
+    services.check_import(batch=ImportBatch.objects.get(pk=batch.pk))
+    services.confirm_import(batch=ImportBatch.objects.get(pk=batch.pk), user=alice)
+
+    refused = swept_while_it_waits(
+        lambda: services.apply_import(batch=ImportBatch.objects.get(pk=batch.pk)),
+        ValidationError,
+    )
+    assert refused is not None
     assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.FAILED
     assert not Person.objects.exists()
 
@@ -136,33 +147,13 @@ def test_a_batch_failed_as_stalled_while_it_writes_is_not_written(street, alice)
 def test_the_command_says_why_when_its_import_was_failed_as_stalled(street, tmp_path):
     path = tmp_path / "登记表.csv"
     path.write_bytes(register(GOOD))
-    importing = {}
-    swept = threading.Event()
+    out = io.StringIO()
 
-    def command() -> None:
-        importing["pid"] = backend_pid()
-        try:
-            call_command("import_register", str(path), "--json", stdout=importing["out"])
-        except CommandError as error:
-            importing["refused"] = error
-        finally:
-            connection.close()
-
-    importing["out"] = io.StringIO()
-    with zhao_qiang_held_by_a_rival(until=swept.is_set, commit=False):
-        thread = threading.Thread(target=command)
-        thread.start()
-        wait_until(
-            lambda: "pid" in importing and waits_for_a_lock(importing["pid"]),
-            "the command to wait",
-            seconds=30,
-        )
-        later = timezone.now() + datetime.timedelta(minutes=31)
-        assert services.fail_stalled_imports(now=later) == 1
-        swept.set()
-        thread.join()
-    assert importing["refused"].returncode == 1
-    [problem] = json.loads(importing["out"].getvalue())["errors"]
+    refused = swept_while_it_waits(
+        lambda: call_command("import_register", str(path), "--json", stdout=out), CommandError
+    )
+    assert refused.returncode == 1
+    [problem] = json.loads(out.getvalue())["errors"]
     assert problem["code"] == "stalled" and "未写入任何数据" in problem["message"]
     assert not Person.objects.exists()
 
