@@ -1,7 +1,11 @@
-"""Valid ID numbers for tests, and waiting for what another thread or a worker does."""
+"""Valid ID numbers for tests; another transaction at once, and waiting for what it does."""
 
+import contextlib
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+
+from django.db import connection, transaction
 
 from residents.idnumbers import check_character
 
@@ -18,3 +22,34 @@ def wait_until(condition: Callable[[], bool], what: str, seconds: float = 60) ->
     while not condition():
         assert time.monotonic() < deadline, f"still waiting for {what}"
         time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def a_rival_transaction(
+    work: Callable[[], object], *, until: Callable[[], bool], commit: bool
+) -> Iterator[None]:
+    """Another connection does `work` and ends (commit or roll back) once `until()`."""
+    holds_its_rows = threading.Event()
+    errors: list[BaseException] = []
+
+    def rival() -> None:
+        try:
+            with transaction.atomic():
+                work()
+                holds_its_rows.set()
+                wait_until(until, "the moment the rival ends", seconds=30)
+                transaction.set_rollback(not commit)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            holds_its_rows.set()
+            connection.close()
+
+    thread = threading.Thread(target=rival)
+    thread.start()
+    holds_its_rows.wait(30)
+    try:
+        yield
+    finally:
+        thread.join()
+    assert errors == []

@@ -5,10 +5,11 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.urls import reverse
 
 from residents.models import Household, ImportBatch, Visit
+from tests.support import a_rival_transaction
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -29,26 +30,14 @@ def _sqlite_with_a_short_lock_timeout():
 @contextlib.contextmanager
 def an_import_writing() -> Iterator[None]:
     """Another connection holds SQLite's one write lock, as a long import does."""
-    holding, finished = threading.Event(), threading.Event()
-
-    def write() -> None:
+    finished = threading.Event()
+    with a_rival_transaction(
+        lambda: ImportBatch.objects.update(rows_done=0), until=finished.is_set, commit=True
+    ):
         try:
-            with transaction.atomic():
-                ImportBatch.objects.update(rows_done=0)
-                holding.set()
-                finished.wait(30)
+            yield
         finally:
-            holding.set()
-            connection.close()
-
-    thread = threading.Thread(target=write)
-    thread.start()
-    holding.wait(30)
-    try:
-        yield
-    finally:
-        finished.set()
-        thread.join()
+            finished.set()
 
 
 def a_visit(alice) -> dict[str, object]:

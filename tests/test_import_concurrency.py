@@ -1,24 +1,23 @@
 """Two imports of the same households at once: the later one writes nothing and says why."""
 
-import contextlib
 import datetime
 import io
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from residents import services
 from residents.models import Household, ImportBatch, Person
 from residents.register_import import RegisterRejected
 from residents.services import import_now
-from tests.support import idn, wait_until
+from tests.support import a_rival_transaction, idn, wait_until
 from tests.test_register_import import EVERYTHING, GOOD, register
 
 pytestmark = [
@@ -43,37 +42,6 @@ def waits_for_a_lock(pid: int) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
         return cursor.fetchone()[0] == "Lock"
-
-
-@contextlib.contextmanager
-def a_rival_transaction(
-    work: Callable[[], object], *, until: Callable[[], bool], commit: bool
-) -> Iterator[None]:
-    """Another connection does `work` and ends (commit or roll back) once `until()`."""
-    holds_its_rows = threading.Event()
-    errors: list[BaseException] = []
-
-    def rival() -> None:
-        try:
-            with transaction.atomic():
-                work()
-                holds_its_rows.set()
-                wait_until(until, "the moment the rival ends", seconds=30)
-                transaction.set_rollback(not commit)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            holds_its_rows.set()
-            connection.close()
-
-    thread = threading.Thread(target=rival)
-    thread.start()
-    holds_its_rows.wait(30)
-    try:
-        yield
-    finally:
-        thread.join()
-    assert errors == []
 
 
 def zhao_qiang_held_by_a_rival(*, until: Callable[[], bool], commit: bool) -> Any:
