@@ -328,10 +328,17 @@ def test_a_file_the_records_already_match_offers_nothing_to_confirm(admin_as, al
     from residents import services
     from tests.test_register_import import GOOD, register
 
-    services.import_now(data=register(GOOD), filename="登记表.csv", user=alice)
+    first = services.import_now(data=register(GOOD), filename="登记表.csv", user=alice)
     again = services.start_import(user=alice, data=register(GOOD), filename="登记表.csv")
     services.check_import(batch=again)
-    page = admin_as(alice).get(reverse("admin:residents_importbatch_change", args=[again.pk]))
-    html = page.content.decode()
+    client = admin_as(alice)
+
+    def preview(pk: int) -> str:
+        return client.get(reverse("admin:residents_importbatch_change", args=[pk])).content.decode()
+
+    html = preview(again.pk)
     assert 'id="nothing-to-write"' in html and 'id="confirm-import"' not in html
     assert "alice" in html and "邻里社区" in html  # who uploaded it, and where it lands
+    assert "将新增户数" in html
+    written = preview(first.batch_id)
+    assert "新增户数" in written and "将新增户数" not in written
