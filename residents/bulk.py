@@ -8,7 +8,7 @@ and one UPDATE … FROM.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
 from django.apps import apps
@@ -145,13 +145,14 @@ def select_in(
     selected = ", ".join(quote(c) for c in columns)
     also = "".join(f" AND {quote(column)} = %s" for column in where or {})
     also_values = list((where or {}).values())
+    as_django_reads = _as_django_reads(model, columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"SELECT {selected} FROM {table} WHERE {quote(key)} = ANY(%s){also}",
                 [list(values), *also_values],
             )
-            yield from _as_django_reads(model, columns, cursor.fetchall())
+            yield from as_django_reads(cursor.fetchall())
             return
         for chunk in in_chunks(values, 900):
             marks = ", ".join(["%s"] * len(chunk))
@@ -159,12 +160,12 @@ def select_in(
                 f"SELECT {selected} FROM {table} WHERE {quote(key)} IN ({marks}){also}",
                 [*chunk, *also_values],
             )
-            yield from _as_django_reads(model, columns, cursor.fetchall())
+            yield from as_django_reads(cursor.fetchall())
 
 
 def _as_django_reads(
-    model: type[Model], columns: Sequence[str], rows: list[tuple[Any, ...]]
-) -> Iterable[tuple[Any, ...]]:
+    model: type[Model], columns: Sequence[str]
+) -> Callable[[list[tuple[Any, ...]]], Iterable[tuple[Any, ...]]]:
     """Rows with Django's database converters applied, as its SQL compiler does.
 
     A raw cursor skips them: SQLite hands a decimal back as a float, so 103.86
@@ -177,15 +178,16 @@ def _as_django_reads(
         converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
         if converters:
             converting.append((index, col, converters))
-    if not converting:
-        yield from rows
-        return
-    for row in rows:
-        values = list(row)
-        for index, col, converters in converting:
-            for convert in converters:
-                values[index] = convert(values[index], col, connection)
-        yield tuple(values)
+
+    def convert(rows: list[tuple[Any, ...]]) -> Iterable[tuple[Any, ...]]:
+        for row in rows:
+            values = list(row)
+            for index, col, converters in converting:
+                for converter in converters:
+                    values[index] = converter(values[index], col, connection)
+            yield tuple(values)
+
+    return convert if converting else iter
 
 
 def _for_ids(sql: str, params: list[Any], ids: Sequence[int]) -> None:

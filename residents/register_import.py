@@ -611,7 +611,7 @@ class _Writer:
                             )
                             % {
                                 "number": number,
-                                "stairwell": Node.objects.get(pk=holder[1]).code,
+                                "stairwell": holder[1],
                                 "room": holder[2],
                             },
                         )
@@ -641,8 +641,8 @@ class _Writer:
             if id_number != heads[household]
         }
 
-    def _number_holders(self) -> dict[tuple[int, str], tuple[int, int, str]]:
-        """(street id, number) -> (household id, stairwell id, room) for the numbers given anew."""
+    def _number_holders(self) -> dict[tuple[int, str], tuple[int, str, str]]:
+        """(street id, number) -> (household id, stairwell code, room) of numbers given anew."""
         if "number" not in self.present:
             return {}
         numbers = set()
@@ -651,14 +651,20 @@ class _Writer:
             if found is None or found[1][_NUMBER] != group.head.number:
                 numbers.add(group.head.number)
         numbers.discard("")
-        return {
-            (street, number): (pk, stairwell, room)
-            for street, number, pk, stairwell, room in bulk.select_in(
+        holders = list(
+            bulk.select_in(
                 Household,
                 ("street_id", "number", "id", "stairwell_id", "room"),
                 "number",
                 sorted(numbers),
             )
+        )
+        codes = dict(
+            bulk.select_in(Node, ("id", "code"), "id", sorted({row[3] for row in holders}))
+        )
+        return {
+            (street, number): (pk, codes[stairwell], room)
+            for street, number, pk, stairwell, room in holders
         }
 
     def write(self, result: RegisterResult, dry_run: bool) -> None:

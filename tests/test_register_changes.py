@@ -84,7 +84,8 @@ def test_a_number_kept_by_a_household_not_in_the_file_is_reported(street):
         import_now(data=register([zhao]), filename="b.csv", scope=EVERYTHING)
     [problem] = rejected.value.result.errors
     assert (problem.line, problem.column, problem.code) == (3, "户号", "number_taken")
-    assert "502" in problem.message
+    holder = Household.objects.get(number="H002")
+    assert "502" in problem.message and holder.stairwell.code in problem.message
     assert snapshot() == before
 
 
