@@ -644,13 +644,7 @@ class ImportBatchAdmin(RosterAdminMixin, admin.ModelAdmin):
             "batch": batch,
             "errors": batch.errors[:500],
             "more_errors": max(len(batch.errors) - 500, 0),
-            "working": batch.status
-            in (
-                ImportBatch.Status.PENDING,
-                ImportBatch.Status.CHECKING,
-                ImportBatch.Status.QUEUED,
-                ImportBatch.Status.APPLYING,
-            ),
+            "working": batch.status in ImportBatch.WORKING,
             "Status": ImportBatch.Status,
         }
         return TemplateResponse(request, "admin/residents/importbatch/preview.html", context)

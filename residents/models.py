@@ -304,6 +304,10 @@ class ImportBatch(models.Model):
         Status.FAILED: frozenset(),
         Status.UNDONE: frozenset(),
     }
+    # A job is still on these: it will read the uploaded file and move the batch on.
+    WORKING: frozenset[str] = frozenset(
+        {Status.PENDING, Status.CHECKING, Status.QUEUED, Status.APPLYING}
+    )
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -45,10 +45,7 @@ def visible_batches(user: Any) -> QuerySet[ImportBatch]:
     scope = scope_for(user)
     if scope.everything:
         return ImportBatch.objects.all()
-    mine = Q(user=user)
-    if not scope.is_empty:
-        mine |= scope.q(prefix="area__")
-    return ImportBatch.objects.filter(mine)
+    return ImportBatch.objects.filter(Q(user=user) | scope.q(prefix="area__"))
 
 
 def under(node: Node, prefix: str = "") -> Q:

@@ -244,15 +244,6 @@ def _transition(
     return batch
 
 
-# Statuses in which a job may still read the uploaded file.
-_READING_UPLOAD = (
-    ImportBatch.Status.PENDING,
-    ImportBatch.Status.CHECKING,
-    ImportBatch.Status.QUEUED,
-    ImportBatch.Status.APPLYING,
-)
-
-
 def _login(user: Any) -> Any:
     return user if user is not None and user.is_authenticated else None
 
@@ -412,7 +403,7 @@ def delete_expired_uploads(*, now: datetime.datetime | None = None) -> int:
     cutoff = now - datetime.timedelta(days=settings.IMPORT_UPLOAD_RETENTION_DAYS)
     return (
         ImportBatch.objects.filter(created_at__lt=cutoff, upload_deleted_at__isnull=True)
-        .exclude(status__in=_READING_UPLOAD)
+        .exclude(status__in=ImportBatch.WORKING)
         .update(upload=b"", upload_deleted_at=now)
     )
 
