@@ -1,16 +1,27 @@
-"""Who may see ID numbers and phones in full, and the audit of every time they do.
+"""Who may see ID numbers and phones in full, what everyone else sees, and the audit.
 
-For residents and staff alike; everyone else sees them masked. The permission
-is checked together with the jurisdiction: querysets are already scoped, so a
-permitted user only ever unmasks people in their own part of the tree.
+For residents and staff alike. The permission is checked together with the
+jurisdiction: querysets are already scoped, so a permitted user only ever
+unmasks people in their own part of the tree.
+
+What a user without the permission sees of a person, taken together: the
+masked ID number (region only, common/masking.py), the masked phone
+(138****5678: 10,000 candidates), the sex, and the birth *year* instead of
+the birth date — the date is the eight digits the ID mask hides. Every list,
+page, export, API answer and import report shows these forms and nothing
+that puts the hidden part back (tests/test_masking_reconstruction.py tries).
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from common.masking import mask_id_number, mask_phone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from common.masking import mask_id_number, mask_in_text, mask_phone
 from grids.models import AccessLog
 
 PERMISSION = "grids.view_personal_data"
@@ -26,6 +37,30 @@ def shown_id_number(value: str | None, *, full: bool) -> str:
 
 def shown_phone(value: str, *, full: bool) -> str:
     return value if full else mask_phone(value)
+
+
+def shown_birth_date(value: datetime.date | None, *, full: bool) -> str:
+    """The birth date (full) or the birth year alone (masked), as text for pages and exports."""
+    if value is None:
+        return ""
+    if full:
+        return date_format(value, "Y-m-d")
+    return _("%(year)d (year)") % {"year": value.year}
+
+
+def birth_date_or_none(value: datetime.date | None, *, full: bool) -> datetime.date | None:
+    """For structured answers (the API): the date, or nothing where only the year may show."""
+    return value if full else None
+
+
+def shown_cell(text: str) -> str:
+    """A cell of an uploaded file, quoted in a message: ID- and phone-like runs masked.
+
+    Import reports are read by whoever may see the batch, with or without the
+    permission, so they never quote personal data; the line and column say
+    where to look in the file.
+    """
+    return mask_in_text(text)
 
 
 def log_if_unmasked(*, user: Any, what: str, ids: Iterable[int]) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -26,7 +27,12 @@ from import_export.formats import base_formats
 
 from common.tabular import escape_formula
 from grids import personal_data
-from grids.admin import JurisdictionAdminMixin, PersonalDataAuditMixin, SelectorSearchMixin
+from grids.admin import (
+    JurisdictionAdminMixin,
+    OfferedLookupsMixin,
+    PersonalDataAuditMixin,
+    SelectorSearchMixin,
+)
 from grids.models import AccessLog, Level
 from grids.selectors import visible_nodes
 from residents import idnumbers, selectors, services
@@ -87,7 +93,7 @@ class MemberInline(admin.TabularInline):
         "person_link",
         "shown_id",
         "sex",
-        "birth_date",
+        "shown_birth",
         "relation",
         "residence_type",
         "political_status",
@@ -108,6 +114,10 @@ class MemberInline(admin.TabularInline):
     @admin.display(description=_("ID number"))
     def shown_id(self, obj: Person) -> str:
         return personal_data.shown_id_number(obj.id_number, full=False)
+
+    @admin.display(description=_("birth date"))
+    def shown_birth(self, obj: Person) -> str:
+        return personal_data.shown_birth_date(obj.birth_date, full=False)
 
 
 class SafeResource(resources.ModelResource):
@@ -174,6 +184,14 @@ class FourList:
     url: str
 
 
+class MemberCountedChangeList(ChangeList):
+    """Member counts for the shown page only (see selectors.attach_member_counts)."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        self.result_list = selectors.attach_member_counts(self.result_list)
+
+
 @admin.register(Household)
 class HouseholdAdmin(SelectorSearchMixin, RosterAdminMixin, AuditedExportMixin, admin.ModelAdmin):
     resource_classes = [HouseholdResource]
@@ -191,8 +209,8 @@ class HouseholdAdmin(SelectorSearchMixin, RosterAdminMixin, AuditedExportMixin, 
     actions = None
     ordering = ["stairwell__tree_id", "stairwell__lft", "room"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Household]:
-        return selectors.with_member_count(super().get_queryset(request))
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return MemberCountedChangeList
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["stairwell"] if obj else []
@@ -252,6 +270,9 @@ class PersonResource(SafeResource):
 
     def dehydrate_phone(self, person: Person) -> str:
         return personal_data.shown_phone(person.phone, full=self.full)
+
+    def dehydrate_birth_date(self, person: Person) -> str:
+        return personal_data.shown_birth_date(person.birth_date, full=self.full)
 
     def dehydrate_address(self, person: Person) -> str:
         stairwell = person.household.stairwell
@@ -319,12 +340,12 @@ class PersonAdmin(
         base = [f for f in PersonForm.Meta.fields if f != "phone"]
         if self._full(request) or obj is None:
             return [base[0], base[1], "id_number", "phone", *base[2:]]
-        return [base[0], base[1], "shown_id", "shown_phone", "sex", "birth_date", *base[2:]]
+        return [base[0], base[1], "shown_id", "shown_phone", "sex", "shown_birth", *base[2:]]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if self._full(request) or obj is None:
             return ["sex", "birth_date"] if obj else []
-        return ["shown_id", "shown_phone", "sex", "birth_date"]
+        return ["shown_id", "shown_phone", "sex", "shown_birth"]
 
     def get_list_display(self, request: HttpRequest) -> list[Any]:
         # Columns are built per request: whether to unmask depends on the user,
@@ -339,11 +360,16 @@ class PersonAdmin(
         def phone(obj: Person) -> str:
             return personal_data.shown_phone(obj.phone, full=full)
 
+        # Sorting by a hidden birth date would order the masked rows by it.
+        @admin.display(description=_("birth date"), ordering="birth_date" if full else None)
+        def birth_date(obj: Person) -> str:
+            return personal_data.shown_birth_date(obj.birth_date, full=full)
+
         return [
             "name",
             id_number,
             "sex",
-            "birth_date",
+            birth_date,
             phone,
             "relation",
             "residence_type",
@@ -367,6 +393,10 @@ class PersonAdmin(
     @admin.display(description=_("phone"))
     def shown_phone(self, obj: Person) -> str:
         return personal_data.shown_phone(obj.phone, full=False)
+
+    @admin.display(description=_("birth date"))
+    def shown_birth(self, obj: Person) -> str:
+        return personal_data.shown_birth_date(obj.birth_date, full=False)
 
     @admin.display(description=_("household"), ordering="household__room")
     def household_link(self, obj: Person) -> str:
@@ -490,7 +520,7 @@ class PersonAdmin(
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(OfferedLookupsMixin, admin.ModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
 
@@ -504,8 +534,7 @@ class LifeEventAdmin(RosterAdminMixin, admin.ModelAdmin):
     list_display = ["kind", "occurred_on", "household", "person", "notes"]
     list_select_related = ["household__stairwell", "person"]
     list_filter = [EventCommunityFilter, "kind", "occurred_on"]
-    autocomplete_fields = ["household"]
-    raw_id_fields = ["person"]
+    autocomplete_fields = ["household", "person"]
     show_full_result_count = False
     actions = None
     ordering = ["-occurred_on", "pk"]
@@ -538,6 +567,23 @@ class VisitAdmin(RosterAdminMixin, admin.ModelAdmin):
         obj.pk = created.pk
 
 
+@dataclass(frozen=True)
+class ProblemKind:
+    label: str
+    count: int
+
+
+def problem_kinds(batch: ImportBatch) -> list[ProblemKind]:
+    """Every kind of problem of a report with how often it occurs, commonest first."""
+    summary = batch.summary or {}
+    examples = summary.get("error_examples", {})
+    counts = summary.get("error_counts", {}).get("by_code", {})
+    return [
+        ProblemKind(examples.get(code, code), n)
+        for code, n in sorted(counts.items(), key=lambda item: -item[1])
+    ]
+
+
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("register file (CSV or XLSX)"))
     skip_invalid = forms.BooleanField(
@@ -555,8 +601,9 @@ class ImportBatchAdmin(RosterAdminMixin, admin.ModelAdmin):
     ordering = ["-created_at"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ImportBatch]:
-        # The uploaded file (up to the size limit) is read only by the jobs.
-        return super().get_queryset(request).defer("upload")
+        # The uploaded file (up to the size limit) is read only by the jobs,
+        # the problem report only by the batch's own page.
+        return super().get_queryset(request).defer("upload", "errors")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -574,7 +621,7 @@ class ImportBatchAdmin(RosterAdminMixin, admin.ModelAdmin):
         return _("%(p)s persons new, %(u)s updated, %(e)s errors") % {
             "p": s.get("persons_created", "–"),
             "u": s.get("persons_updated", "–"),
-            "e": len(obj.errors),
+            "e": obj.error_count,
         }
 
     def get_urls(self) -> list[Any]:
@@ -605,11 +652,24 @@ class ImportBatchAdmin(RosterAdminMixin, admin.ModelAdmin):
     ) -> HttpResponse:
         return redirect("admin:residents_importbatch_upload")
 
-    def _batch(self, request: HttpRequest, batch_id: int) -> ImportBatch:
-        return get_object_or_404(self.get_queryset(request), pk=batch_id)
+    def _batch(self, request: HttpRequest, batch_id: int, *, report: bool = False) -> ImportBatch:
+        """The batch for its own pages if the user sees it (else 404); `report` loads problems."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        batches = self.get_queryset(request)
+        if report:
+            batches = batches.defer(None).defer("upload")
+        return get_object_or_404(batches, pk=batch_id)
+
+    def _may_import(self, request: HttpRequest) -> bool:
+        try:
+            services.require_import_permission(request.user)
+        except PermissionDenied:
+            return False
+        return True
 
     def upload_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_add_permission(request):
+        if not self._may_import(request):
             raise PermissionDenied
         form = UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
@@ -617,7 +677,7 @@ class ImportBatchAdmin(RosterAdminMixin, admin.ModelAdmin):
             try:
                 batch = services.start_import(
                     user=request.user,
-                    data=upload.read(),
+                    data=services.read_upload(upload=upload),
                     filename=upload.name,
                     skip_invalid=form.cleaned_data["skip_invalid"],
                 )
@@ -636,15 +696,17 @@ class ImportBatchAdmin(RosterAdminMixin, admin.ModelAdmin):
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
     ) -> HttpResponse:
-        batch = self._batch(request, int(object_id))
+        batch = self._batch(request, int(object_id), report=True)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": _("Register import: %(file)s") % {"file": batch.filename},
             "batch": batch,
-            "errors": batch.errors[:500],
-            "more_errors": max(len(batch.errors) - 500, 0),
+            "errors": batch.errors,
+            "more_errors": batch.errors_not_listed,
+            "problem_kinds": problem_kinds(batch),
             "working": batch.status in ImportBatch.WORKING,
+            "may_import": self._may_import(request),
             "Status": ImportBatch.Status,
         }
         return TemplateResponse(request, "admin/residents/importbatch/preview.html", context)
@@ -656,14 +718,26 @@ class ImportBatchAdmin(RosterAdminMixin, admin.ModelAdmin):
         )
 
     def errors_view(self, request: HttpRequest, batch_id: int) -> HttpResponse:
-        batch = self._batch(request, batch_id)
+        batch = self._batch(request, batch_id, report=True)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
         response.write("\ufeff")  # so Excel reads UTF-8
         writer = csv.writer(response)
         writer.writerow([_("line"), _("column"), _("code"), _("message")])
         for error in batch.errors:
-            writer.writerow([error["line"], error["column"], error["code"], error["message"]])
+            writer.writerow(
+                [error["line"], error["column"], error["code"], escape_formula(error["message"])]
+            )
+        if batch.errors_not_listed:
+            writer.writerow(
+                [
+                    "",
+                    "",
+                    "",
+                    _("…and %(n)d more problems of the kinds above, not listed one by one.")
+                    % {"n": batch.errors_not_listed},
+                ]
+            )
         return response
 
     def confirm_view(self, request: HttpRequest, batch_id: int) -> HttpResponse:

@@ -6,7 +6,7 @@ import builtins
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -14,28 +14,30 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from grids import personal_data
-from grids.api import call_service, node_from_query
+from grids.api import call_service
+from grids.api_query import read_query
+from grids.serializers import SubtreeQuery
 from residents import selectors, services
 from residents.models import Household, ImportBatch, LifeEvent, Person, Visit
 from residents.serializers import (
+    FOUR_LISTS,
     ConfirmSerializer,
+    HouseholdQuery,
     HouseholdSerializer,
     ImportBatchSerializer,
+    ImportProblemSerializer,
+    LifeEventQuery,
     LifeEventSerializer,
+    PersonQuery,
     PersonSerializer,
     UploadSerializer,
     VisitSerializer,
 )
 
-FOUR_LISTS = {
-    "party-members": selectors.party_members,
-    "floating": selectors.floating_population,
-}
 
-
-def _subtree(request: Request, prefix: str = "") -> Q:
-    """`?node=<id>`: only rows under that node (in the jurisdiction)."""
-    node = node_from_query(request)
+def _subtree(params: dict[str, Any], prefix: str = "") -> Q:
+    """`?node=<id>` (validated by read_query): only rows under that node."""
+    node = params.get("node")
     return Q() if node is None else selectors.under(node, prefix)
 
 
@@ -48,38 +50,37 @@ class HouseholdViewSet(
 ):
     serializer_class = HouseholdSerializer
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, description="room, 户号, or a member's name/full ID/phone"),
-            OpenApiParameter("community", int),
-            OpenApiParameter("housing_status", str),
-            OpenApiParameter("rented", bool, description="only rented flats (四掌握)"),
-        ]
-    )
+    @extend_schema(parameters=[HouseholdQuery])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Household]:
-        params = self.request.query_params
-        qs = (
-            selectors.rented_households(self.request.user)
-            if params.get("rented") in {"1", "true"}
-            else selectors.visible_households(self.request.user)
-        ).filter(_subtree(self.request))
-        if params.get("q"):
-            qs = qs.filter(selectors.household_search(params["q"]))
-        if params.get("community", "").isdigit():
-            qs = qs.filter(community_id=int(params["community"]))
-        if params.get("housing_status"):
-            qs = qs.filter(housing_status=params["housing_status"])
-        return (
-            selectors.with_member_count(qs)
-            .select_related("stairwell")
-            .order_by("stairwell__tree_id", "stairwell__lft", "room")
+        qs = selectors.visible_households(self.request.user)
+        if self.action == "list":
+            params = read_query(self.request, HouseholdQuery)
+            if params.get("rented"):
+                qs = selectors.rented_households(self.request.user)
+            qs = qs.filter(_subtree(params))
+            if params.get("q"):
+                qs = qs.filter(selectors.household_search(params["q"]))
+            if "community" in params:
+                qs = qs.filter(community=params["community"])
+            if "housing_status" in params:
+                qs = qs.filter(housing_status=params["housing_status"])
+        return qs.select_related("stairwell").order_by(
+            "stairwell__tree_id", "stairwell__lft", "room"
         )
 
+    def paginate_queryset(self, queryset: QuerySet[Household]) -> list[Household] | None:
+        page = super().paginate_queryset(queryset)
+        return None if page is None else selectors.attach_member_counts(page)
+
+    def get_object(self) -> Household:
+        return selectors.attach_member_counts([super().get_object()])[0]
+
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        serializer.instance = call_service(services.create_household, **serializer.validated_data)
+        household = call_service(services.create_household, **serializer.validated_data)
+        serializer.instance = selectors.attach_member_counts([household])[0]
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         data = dict(serializer.validated_data)
@@ -98,13 +99,7 @@ class PersonViewSet(
 
     serializer_class = PersonSerializer
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, description="name, or a full ID number or phone"),
-            OpenApiParameter("list", str, enum=list(FOUR_LISTS)),
-            OpenApiParameter("household", int),
-        ]
-    )
+    @extend_schema(parameters=[PersonQuery])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
         self._audit(request, [row["id"] for row in response.data["results"]], "person list")
@@ -125,13 +120,16 @@ class PersonViewSet(
         }
 
     def get_queryset(self) -> QuerySet[Person]:
-        params = self.request.query_params
-        chosen = FOUR_LISTS.get(params.get("list", ""), selectors.visible_persons)
-        qs = chosen(self.request.user).filter(_subtree(self.request, "household__"))
-        if params.get("q"):
-            qs = qs.filter(selectors.person_search(params["q"]))
-        if params.get("household", "").isdigit():
-            qs = qs.filter(household_id=int(params["household"]))
+        qs = selectors.visible_persons(self.request.user)
+        if self.action == "list":
+            params = read_query(self.request, PersonQuery)
+            if "list" in params:
+                qs = FOUR_LISTS[params["list"]](self.request.user)
+            qs = qs.filter(_subtree(params, "household__"))
+            if params.get("q"):
+                qs = qs.filter(selectors.person_search(params["q"]))
+            if "household" in params:
+                qs = qs.filter(household=params["household"])
         return qs.prefetch_related("tags").order_by("household_id", "pk")
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
@@ -160,12 +158,18 @@ class LifeEventViewSet(
 
     serializer_class = LifeEventSerializer
 
+    @extend_schema(parameters=[LifeEventQuery])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
     def get_queryset(self) -> QuerySet[LifeEvent]:
-        if self.request.query_params.get("recent") in {"1", "true"}:
-            qs = selectors.recent_life_events(self.request.user)
-        else:
-            qs = selectors.visible_life_events(self.request.user)
-        return qs.filter(_subtree(self.request, "household__")).order_by("-occurred_on", "pk")
+        qs = selectors.visible_life_events(self.request.user)
+        if self.action == "list":
+            params = read_query(self.request, LifeEventQuery)
+            if params.get("recent"):
+                qs = selectors.recent_life_events(self.request.user)
+            qs = qs.filter(_subtree(params, "household__"))
+        return qs.order_by("-occurred_on", "pk")
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         serializer.instance = call_service(services.record_life_event, **serializer.validated_data)
@@ -179,12 +183,15 @@ class VisitViewSet(
 ):
     serializer_class = VisitSerializer
 
+    @extend_schema(parameters=[SubtreeQuery])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
     def get_queryset(self) -> QuerySet[Visit]:
-        return (
-            selectors.visible_visits(self.request.user)
-            .filter(_subtree(self.request, "household__"))
-            .order_by("-visited_on", "pk")
-        )
+        qs = selectors.visible_visits(self.request.user)
+        if self.action == "list":
+            qs = qs.filter(_subtree(read_query(self.request, SubtreeQuery), "household__"))
+        return qs.order_by("-visited_on", "pk")
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         serializer.instance = call_service(services.record_visit, **serializer.validated_data)
@@ -195,38 +202,41 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     serializer_class = ImportBatchSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    # Only names the model for the schema (an integer id); get_queryset scopes.
+    queryset = ImportBatch.objects.none()
 
     def get_queryset(self) -> QuerySet[ImportBatch]:
         return (
             selectors.visible_batches(self.request.user)
             .select_related("area")
-            .defer("upload")
+            .defer("upload", "errors")
             .order_by("-created_at")
         )
 
     @extend_schema(request=UploadSerializer, responses={202: ImportBatchSerializer})
     def create(self, request: Request) -> Response:
-        if not request.user.has_perm("residents.add_importbatch"):
-            self.permission_denied(request)
+        services.require_import_permission(request.user)
         upload = UploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         file = upload.validated_data["file"]
         batch = call_service(
             services.start_import,
             user=request.user,
-            data=file.read(),
+            data=call_service(services.read_upload, upload=file),
             filename=file.name,
             skip_invalid=upload.validated_data["skip_invalid"],
         )
         return Response(ImportBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
 
+    @extend_schema(responses=ImportProblemSerializer(many=True))
     @action(detail=True)
     def errors(self, request: Request, pk: str) -> Response:
+        """The batch's problems, by line: {line, column, code, message}."""
         batch = self.get_object()
         page = self.paginate_queryset(batch.errors)
-        return self.get_paginated_response(page)
+        return self.get_paginated_response(ImportProblemSerializer(page, many=True).data)
 
-    @extend_schema(request=ConfirmSerializer, responses=ImportBatchSerializer)
+    @extend_schema(request=ConfirmSerializer, responses={202: ImportBatchSerializer})
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk: str) -> Response:
         batch = self.get_object()

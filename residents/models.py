@@ -7,6 +7,7 @@ counting never walk the tree row by row.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -225,6 +226,34 @@ class Person(models.Model):
         return self.name
 
 
+EARLIEST_RECORDED_DATE = datetime.date(1900, 1, 1)
+
+
+def _validate_date_between(value: datetime.date, latest: datetime.date) -> None:
+    if value < EARLIEST_RECORDED_DATE:
+        raise ValidationError(
+            _("The date %(date)s is too early; dates from 1900 on are accepted."),
+            code="date_too_early",
+            params={"date": value.isoformat()},
+        )
+    if value > latest:
+        raise ValidationError(
+            _("The date %(date)s is too far in the future."),
+            code="date_in_future",
+            params={"date": value.isoformat()},
+        )
+
+
+def validate_past_date(value: datetime.date) -> None:
+    """A date of something that has happened (a visit): since 1900, not after today."""
+    _validate_date_between(value, timezone.localdate())
+
+
+def validate_event_date(value: datetime.date) -> None:
+    """A life event's date: since 1900, and up to a year ahead, as weddings are reported before."""
+    _validate_date_between(value, timezone.localdate() + datetime.timedelta(days=366))
+
+
 class LifeEventKind(models.TextChoices):
     BIRTH = "birth", _("Birth")
     MARRIAGE = "marriage", _("Marriage")
@@ -243,7 +272,7 @@ class LifeEvent(models.Model):
         Person, verbose_name=_("person"), on_delete=models.SET_NULL, null=True, blank=True
     )
     kind = models.CharField(_("kind"), max_length=16, choices=LifeEventKind.choices)
-    occurred_on = models.DateField(_("date"))
+    occurred_on = models.DateField(_("date"), validators=[validate_event_date])
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
@@ -264,7 +293,7 @@ class Visit(models.Model):
     visitor = models.ForeignKey(
         Staff, verbose_name=_("visitor"), on_delete=models.PROTECT, related_name="visits"
     )
-    visited_on = models.DateField(_("visited on"))
+    visited_on = models.DateField(_("visited on"), validators=[validate_past_date])
     notes = models.TextField(_("notes"))
 
     class Meta:
@@ -304,6 +333,8 @@ class ImportBatch(models.Model):
         Status.FAILED: frozenset(),
         Status.UNDONE: frozenset(),
     }
+    # Uploading, confirming and undoing an import (services.require_import_permission).
+    IMPORT_PERMISSION = "residents.add_importbatch"
     # A job is still on these: it will read the uploaded file and move the batch on.
     WORKING: frozenset[str] = frozenset(
         {Status.PENDING, Status.CHECKING, Status.QUEUED, Status.APPLYING}
@@ -341,7 +372,10 @@ class ImportBatch(models.Model):
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_done = models.PositiveIntegerField(_("rows processed"), default=0)
     summary = models.JSONField(_("summary"), default=dict, blank=True)
+    # The first register_import.PROBLEMS_KEPT problems; error_count counts them all,
+    # so lists and progress polls never read the report itself.
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    error_count = models.PositiveIntegerField(_("problems"), default=0)
     applied_at = models.DateTimeField(_("imported at"), null=True, blank=True)
     # Moved on by every status change and progress report: a batch that stays
     # checking or writing with no sign of life had its worker die under it.
@@ -373,7 +407,13 @@ class ImportBatch(models.Model):
     def changes_nothing(self) -> bool:
         """Checked without errors, and the records already say what the file says."""
         counts = ("households_created", "households_updated", "persons_created", "persons_updated")
-        return bool(self.summary) and not self.errors and not any(self.summary[c] for c in counts)
+        return (
+            bool(self.summary) and not self.error_count and not any(self.summary[c] for c in counts)
+        )
+
+    @property
+    def errors_not_listed(self) -> int:
+        return max(self.error_count - len(self.errors), 0)
 
 
 class ImportBatchEvent(models.Model):

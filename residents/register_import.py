@@ -14,6 +14,7 @@ import contextlib
 import datetime
 import functools
 import gc
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -28,6 +29,7 @@ from django.utils.translation import gettext as _
 from common.tabular import FileRejected, Problem, Table, read_table
 from grids.jurisdiction import Scope
 from grids.models import Level, Node
+from grids.personal_data import shown_cell
 from residents import addresses, bulk, idnumbers
 from residents.models import (
     ANCESTOR_FIELDS,
@@ -130,6 +132,12 @@ PERSON_SOURCE = {
 HOUSEHOLD_COLUMNS = ("number", "housing_status", "area")
 HOUSEHOLD_SOURCE = {"number": "number", "housing_status": "housing_status", "area": "area"}
 PROGRESS_EVERY = 5000
+# A report keeps this many problems (the first by line) and counts the rest by
+# kind and column: a file that is not a register at all must stay cheap to
+# store, list and download.
+PROBLEMS_KEPT = 1000
+# A file none of whose first rows is good is not a register: stop there.
+GIVE_UP_AFTER_ROWS = 1000
 
 
 class RegisterRejected(Exception):
@@ -168,10 +176,35 @@ class RegisterResult:
     persons_created: int = 0
     persons_updated: int = 0
     unchanged: int = 0
+    # The first PROBLEMS_KEPT problems by line; error_total and error_counts count them all.
     errors: list[Problem] = field(default_factory=list)
+    error_total: int = 0
+    error_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    error_examples: dict[str, str] = field(default_factory=dict)
     written: bool = False
     batch_id: int | None = None
     area_id: int | None = None
+
+    def set_problems(self, problems: list[Problem]) -> None:
+        """Keep the first problems by line, and count every one by kind and by column."""
+        by_code: Counter[str] = Counter(p.code for p in problems)
+        by_column: Counter[str] = Counter(p.column for p in problems if p.column)
+        self.errors = sorted(problems, key=lambda p: (p.line, p.column))[:PROBLEMS_KEPT]
+        self.error_total = len(problems)
+        self.error_counts = {"by_code": dict(by_code), "by_column": dict(by_column)}
+        # One message of each kind, so a report that lists only the first
+        # problems still says what every kind of the others is.
+        examples: dict[str, str] = {}
+        for problem in problems:
+            examples.setdefault(problem.code, problem.message)
+        self.error_examples = examples
+
+    def add_problem(self, problem: Problem) -> None:
+        self.errors.append(problem)
+        self.error_total += 1
+        by_code = self.error_counts.setdefault("by_code", {})
+        by_code[problem.code] = by_code.get(problem.code, 0) + 1
+        self.error_examples.setdefault(problem.code, problem.message)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -182,6 +215,9 @@ class RegisterResult:
             "persons_updated": self.persons_updated,
             "unchanged": self.unchanged,
             "errors": [p.as_dict() for p in self.errors],
+            "error_total": self.error_total,
+            "error_counts": self.error_counts,
+            "error_examples": self.error_examples,
             "written": self.written,
             "batch": self.batch_id,
         }
@@ -223,6 +259,7 @@ class _Checker:
 
     def __init__(self, table: Table, scope: Scope) -> None:
         self.table = table
+        self.scope = scope
         stairwells = list(
             Node.objects.filter(scope.q(), level=Level.STAIRWELL).values_list(
                 "pk", "code", "compound", "building", "unit"
@@ -256,7 +293,7 @@ class _Checker:
                     line,
                     "stairwell_code",
                     "unknown_stairwell",
-                    _("No stairwell %(code)s in your jurisdiction.") % {"code": code},
+                    _("No stairwell %(code)s in your jurisdiction.") % {"code": shown_cell(code)},
                 )
                 return None
             if not room:
@@ -279,7 +316,8 @@ class _Checker:
         if parsed is None:
             return addresses.AddressError(
                 "bad_address",
-                _("Cannot read “%(text)s” as compound, building, unit and room.") % {"text": text},
+                _("Cannot read “%(text)s” as compound, building, unit and room.")
+                % {"text": shown_cell(text)},
             )
         try:
             return self.directory.resolve(parsed), parsed.room
@@ -287,16 +325,30 @@ class _Checker:
             return error
 
     def check(self, progress: Progress) -> list[PersonRow]:
+        """The good rows; raises FileRejected when none of the first rows is good."""
         rows: list[PersonRow] = []
         seen_ids: dict[str, int] = {}
         total = len(self.table.rows)
         for index, (line, cells) in enumerate(self.table.rows):
             if index % PROGRESS_EVERY == 0:
                 progress(index, total)
+            if index == GIVE_UP_AFTER_ROWS and not rows:
+                self._give_up(index)
             row = self._check_row(line, cells, seen_ids)
             if row is not None:
                 rows.append(row)
         return rows
+
+    def _give_up(self, checked: int) -> None:
+        commonest = Counter(p.message for p in self.problems).most_common(1)
+        raise FileRejected(
+            _(
+                "None of the first %(n)d rows can be imported (the commonest problem, "
+                "%(count)d times: %(problem)s). This does not look like a register, so "
+                "checking stopped here."
+            )
+            % {"n": checked, "count": commonest[0][1], "problem": commonest[0][0]}
+        )
 
     def _check_row(
         self, line: int, cells: dict[str, str], seen_ids: dict[str, int]
@@ -328,7 +380,10 @@ class _Checker:
                 sex = self.sexes[sex_text]
                 if sex is None:
                     self.problem(
-                        line, "sex", "bad_sex", _("Unknown sex “%(value)s”.") % {"value": sex_text}
+                        line,
+                        "sex",
+                        "bad_sex",
+                        _("Unknown sex “%(value)s”.") % {"value": shown_cell(sex_text)},
                     )
                 elif sex != decoded.sex:
                     self.problem(
@@ -342,16 +397,15 @@ class _Checker:
                         line,
                         "birth_date",
                         "bad_date",
-                        _("“%(value)s” is not a date (e.g. 1985-03-02, 1985/3/2, 19850302).")
-                        % {"value": birth_text},
+                        # A birth date is what the ID number's mask hides: never quoted.
+                        _("The birth date is not a date (e.g. 1985-03-02, 1985/3/2, 19850302)."),
                     )
                 elif birth != decoded.birth_date:
                     self.problem(
                         line,
                         "birth_date",
                         "birth_mismatch",
-                        _("The birth date %(given)s does not agree with the ID number (%(id)s).")
-                        % {"given": birth.isoformat(), "id": decoded.birth_date.isoformat()},
+                        _("The birth date does not agree with the one in the ID number."),
                     )
         phone = "".join(cells.get("phone", "").split())
         if phone and not (
@@ -361,7 +415,7 @@ class _Checker:
                 line,
                 "phone",
                 "bad_phone",
-                _("“%(value)s” is not a phone number.") % {"value": phone},
+                _("“%(value)s” is not a phone number.") % {"value": shown_cell(phone)},
             )
         relation = self.relations[cells.get("relation", "")] or Relation.OTHER
         residence_text = cells.get("residence_type", "")
@@ -374,7 +428,7 @@ class _Checker:
                 "residence_type",
                 "bad_residence_type",
                 _("Unknown residence type “%(value)s”; use 户籍/流动/境外.")
-                % {"value": residence_text},
+                % {"value": shown_cell(residence_text)},
             )
         political_text = cells.get("political", "")
         political = self.political_statuses[political_text]
@@ -383,7 +437,7 @@ class _Checker:
                 line,
                 "political",
                 "bad_political_status",
-                _("Unknown political status “%(value)s”.") % {"value": political_text},
+                _("Unknown political status “%(value)s”.") % {"value": shown_cell(political_text)},
             )
         housing_text = cells.get("housing_status", "")
         housing = (
@@ -395,7 +449,7 @@ class _Checker:
                 "housing_status",
                 "bad_housing_status",
                 _("Unknown housing status “%(value)s”; use 自住/出租/空置/商用.")
-                % {"value": housing_text},
+                % {"value": shown_cell(housing_text)},
             )
         area = None
         area_text = cells.get("area", "")
@@ -406,7 +460,7 @@ class _Checker:
                     line,
                     "area",
                     "bad_area",
-                    _("“%(value)s” is not an area in m².") % {"value": area_text},
+                    _("“%(value)s” is not an area in m².") % {"value": shown_cell(area_text)},
                 )
         location = self._locate(line, cells)
         if len(self.problems) != before or decoded is None or location is None:
@@ -505,11 +559,21 @@ class _Writer:
     """Compares the checked households and persons with the database and writes the difference."""
 
     def __init__(
-        self, groups: list[_HouseholdGroup], present: set[str], batch: ImportBatch
+        self,
+        groups: list[_HouseholdGroup],
+        present: set[str],
+        batch: ImportBatch,
+        *,
+        scope: Scope,
+        stairwells: frozenset[int],
     ) -> None:
         self.groups = groups
         self.present = present
         self.batch = batch
+        self.scope = scope
+        # The stairwells of the importer's jurisdiction: every household the
+        # import may read or write lives in one of them.
+        self.stairwells = stairwells
         self.now = timezone.now()
         self.kept_person_columns = frozenset(
             PERSON_COLUMNS.index(column)
@@ -557,6 +621,58 @@ class _Writer:
             shared = at_level.pop()
         return shared
 
+    def _outside(self, stairwell_id: int) -> bool:
+        return not self.scope.everything and stairwell_id not in self.stairwells
+
+    def drop_people_registered_elsewhere(self, problems: list[Problem]) -> None:
+        """Leave out, and report, households naming a person registered outside the jurisdiction.
+
+        An import reads and writes only inside its importer's jurisdiction: a
+        person of another community is moved by a transfer that community
+        accepts, never by someone else's file. The importer learns that the ID
+        number is registered elsewhere, not where nor anything else of them.
+        """
+        if self.scope.everything:
+            return
+        homes = dict(
+            bulk.select_in(
+                Person,
+                ("id_number", "household_id"),
+                "id_number",
+                [row.id_number for group in self.groups for row in group.rows],
+            )
+        )
+        ours = {pk for pk, _values in self.stored_households.values()}
+        elsewhere = {
+            pk
+            for pk, stairwell in bulk.select_in(
+                Household, ("id", "stairwell_id"), "id", sorted(set(homes.values()) - ours)
+            )
+            if self._outside(stairwell)
+        }
+        if not elsewhere:
+            return
+        kept = []
+        for group in self.groups:
+            foreign = [row for row in group.rows if homes.get(row.id_number) in elsewhere]
+            if not foreign:
+                kept.append(group)
+            for row in foreign:
+                problems.append(
+                    Problem(
+                        row.line,
+                        COLUMN_LABELS["id_number"],
+                        "registered_elsewhere",
+                        _(
+                            "This person is registered in a household outside your "
+                            "jurisdiction, so their household is not imported. Their "
+                            "community records the move, or someone over both communities "
+                            "moves them."
+                        ),
+                    )
+                )
+        self.groups = kept
+
     def drop_conflicting_households(self, problems: list[Problem]) -> None:
         """Leave out, and report, the households the database would refuse.
 
@@ -599,28 +715,26 @@ class _Writer:
                         )
                     )
                 elif holder is not None and holder[0] != pk and holder[0] not in written_households:
-                    problems.append(
-                        Problem(
-                            group.head.line,
-                            COLUMN_LABELS["number"],
-                            "number_taken",
-                            _(
-                                "Household number %(number)s belongs to another household "
-                                "of the street (stairwell %(stairwell)s, room %(room)s), "
-                                "which is not in the file."
-                            )
-                            % {
-                                "number": number,
-                                "stairwell": holder[1],
-                                "room": holder[2],
-                            },
-                        )
-                    )
+                    problems.append(self._number_taken(group.head.line, number, holder))
                 else:
                     kept.append(group)
             if len(kept) == len(self.groups):
                 return
             self.groups = kept
+
+    def _number_taken(self, line: int, number: str, holder: tuple[int, int, str, str]) -> Problem:
+        _pk, stairwell, code, room = holder
+        if self._outside(stairwell):
+            # Where a household outside the jurisdiction lives is not the importer's to learn.
+            message = _(
+                "Household number %(number)s belongs to a household outside your jurisdiction."
+            ) % {"number": number}
+        else:
+            message = _(
+                "Household number %(number)s belongs to another household of the street "
+                "(stairwell %(stairwell)s, room %(room)s), which is not in the file."
+            ) % {"number": number, "stairwell": code, "room": room}
+        return Problem(line, COLUMN_LABELS["number"], "number_taken", message)
 
     def _stored_heads(self) -> dict[int, tuple[str, str]]:
         """household id -> (ID number, name) of its head on record, where the file names another."""
@@ -641,8 +755,8 @@ class _Writer:
             if id_number != heads[household]
         }
 
-    def _number_holders(self) -> dict[tuple[int, str], tuple[int, str, str]]:
-        """(street id, number) -> (household id, stairwell code, room) of numbers given anew."""
+    def _number_holders(self) -> dict[tuple[int, str], tuple[int, int, str, str]]:
+        """(street id, number) -> (household id, stairwell id, code, room) of numbers given anew."""
         if "number" not in self.present:
             return {}
         numbers = set()
@@ -663,7 +777,7 @@ class _Writer:
             bulk.select_in(Node, ("id", "code"), "id", sorted({row[3] for row in holders}))
         )
         return {
-            (street, number): (pk, codes[stairwell], room)
+            (street, number): (pk, stairwell, codes[stairwell], room)
             for street, number, pk, stairwell, room in holders
         }
 
@@ -1039,10 +1153,17 @@ def run(
     # The raw cells are no longer needed; freeing them keeps a street's register
     # well under the memory budget while it is written.
     table.rows.clear()
-    writer = _Writer(_group(checked, checker.problems), set(table.columns), batch)
+    writer = _Writer(
+        _group(checked, checker.problems),
+        set(table.columns),
+        batch,
+        scope=scope,
+        stairwells=frozenset(checker.by_code.values()),
+    )
+    writer.drop_people_registered_elsewhere(checker.problems)
     writer.drop_conflicting_households(checker.problems)
     result.area_id = writer.area()
-    result.errors = sorted(checker.problems, key=lambda p: (p.line, p.column))
+    result.set_problems(checker.problems)
     if dry_run or (result.errors and not batch.skip_invalid):
         writer.write(result, dry_run=True)
     else:
@@ -1061,7 +1182,7 @@ def run(
             result.written = False
             # Checked against what the database held a moment ago: an import
             # committed meanwhile took the same persons or households.
-            result.errors.append(
+            result.add_problem(
                 Problem(
                     0,
                     "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -41,7 +42,13 @@ def visible_visits(user: Any) -> QuerySet[Visit]:
 
 
 def visible_batches(user: Any) -> QuerySet[ImportBatch]:
-    """The imports a user started, and those whose households all lie in their jurisdiction."""
+    """The imports a user started, and those whose households all lie in their jurisdiction.
+
+    None at all for a user without the permission to view imports: a batch's
+    preview and report tell what the register holds.
+    """
+    if not user.has_perm("residents.view_importbatch"):
+        return ImportBatch.objects.none()
     scope = scope_for(user)
     if scope.everything:
         return ImportBatch.objects.all()
@@ -100,8 +107,23 @@ def recent_life_events(user: Any, *, days: int = RECENT_DAYS) -> QuerySet[LifeEv
     return visible_life_events(user).filter(occurred_on__gte=since)
 
 
-def with_member_count(households: QuerySet[Household]) -> QuerySet[Household]:
-    return households.annotate(member_count=Count("members"))
+def attach_member_counts(page: Iterable[Household]) -> list[Household]:
+    """Set member_count on a page of households, in one query for the page only.
+
+    Annotating the whole queryset makes the database count every member of
+    the street before it sorts and slices (a sort spilling to disk at street
+    scale); a page needs the counts of its own rows.
+    """
+    page = list(page)
+    counts = dict(
+        Person.objects.filter(household_id__in=[h.pk for h in page])
+        .values("household_id")
+        .annotate(n=Count("pk"))
+        .values_list("household_id", "n")
+    )
+    for household in page:
+        household.member_count = counts.get(household.pk, 0)  # type: ignore[attr-defined]
+    return page
 
 
 def four_list_counts(user: Any, *, community: Node | None = None) -> dict[str, int]:

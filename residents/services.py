@@ -9,7 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -248,6 +249,16 @@ def _login(user: Any) -> Any:
     return user if user is not None and user.is_authenticated else None
 
 
+def require_import_permission(user: Any) -> None:
+    """Who may write the roster through an import: upload, confirm, undo — admin, API, command.
+
+    A user without it (a stairwell leader, a street official, who may only
+    view the roster) is refused; no user at all is the command line's operator.
+    """
+    if user is not None and not user.has_perm(ImportBatch.IMPORT_PERMISSION):
+        raise PermissionDenied(_("You may not import registers."))
+
+
 def _scope_of(batch: ImportBatch) -> Scope:
     # Command-line imports have no user and see the whole database.
     return Scope(everything=True) if batch.user is None else scope_for(batch.user)
@@ -272,6 +283,7 @@ def _store(
         status,
         summary=summary,
         errors=errors,
+        error_count=result.error_total,
         rows_total=result.rows,
         rows_done=result.rows,
         area_id=result.area_id,
@@ -323,6 +335,7 @@ def fail_stalled_imports(*, now: datetime.datetime | None = None) -> int:
                 note=problem.message,
                 only_if=stalled,
                 errors=[problem.as_dict()],
+                error_count=1,
             )
         except ValidationError:
             continue  # it moved on meanwhile: not stalled after all
@@ -332,8 +345,26 @@ def fail_stalled_imports(*, now: datetime.datetime | None = None) -> int:
 
 def _fail(batch: ImportBatch, error: FileRejected) -> None:
     _transition(
-        batch, ImportBatch.Status.FAILED, errors=[error.as_problem().as_dict()], note=str(error)
+        batch,
+        ImportBatch.Status.FAILED,
+        errors=[error.as_problem().as_dict()],
+        error_count=1,
+        note=str(error),
     )
+
+
+def _too_large() -> ValidationError:
+    return ValidationError(
+        _("The file is larger than the limit of %(mb)d MB.")
+        % {"mb": settings.MAX_IMPORT_FILE_BYTES // (1024 * 1024)}
+    )
+
+
+def read_upload(*, upload: UploadedFile) -> bytes:
+    """An uploaded register's bytes, refused by its size before any of it is read."""
+    if upload.size is not None and upload.size > settings.MAX_IMPORT_FILE_BYTES:
+        raise _too_large()
+    return upload.read()
 
 
 @transaction.atomic
@@ -341,11 +372,9 @@ def start_import(
     *, user: Any, data: bytes, filename: str, skip_invalid: bool = False
 ) -> ImportBatch:
     """Record an uploaded register and queue its check (the upload → preview step)."""
+    require_import_permission(user)
     if len(data) > settings.MAX_IMPORT_FILE_BYTES:
-        raise ValidationError(
-            _("The file is larger than the limit of %(mb)d MB.")
-            % {"mb": settings.MAX_IMPORT_FILE_BYTES // (1024 * 1024)}
-        )
+        raise _too_large()
     batch = ImportBatch(
         user=_login(user),
         filename=filename[:255],
@@ -411,6 +440,7 @@ def delete_expired_uploads(*, now: datetime.datetime | None = None) -> int:
 @transaction.atomic
 def confirm_import(*, batch: ImportBatch, user: Any, skip_invalid: bool = False) -> ImportBatch:
     """The user confirms the preview; the batch is written by a worker."""
+    require_import_permission(user)
     if batch.upload_deleted_at is not None:
         raise ValidationError(str(_upload_deleted()))
     if batch.status == ImportBatch.Status.REJECTED and not skip_invalid:
@@ -463,8 +493,10 @@ def import_now(
     A dry run records nothing. Otherwise the batch is recorded either way;
     RegisterRejected (nothing written) when rows are bad and skip_invalid is
     off, or when the write took so long that it was failed as stalled;
-    FileRejected when the file cannot be read at all.
+    FileRejected when the file cannot be read at all; PermissionDenied for a user
+    who may not import.
     """
+    require_import_permission(user)
     batch = ImportBatch(
         user=_login(user),
         filename=filename[:255],
@@ -510,6 +542,7 @@ def undo_import(*, batch: ImportBatch, user: Any = None) -> None:
     Refused (ValidationError, nothing changed) while anything the batch wrote
     has been changed or added to since.
     """
+    require_import_permission(user)
     _transition(batch, ImportBatch.Status.UNDONE, user=user)
     login = _login(user)
     register_import.undo(batch=batch, user_id=login.pk if login is not None else None)

@@ -49,7 +49,7 @@ def test_masked_for_a_user_without_the_permission(admin_as, frank, roster):
     page = client.get(PERSONS).content.decode()
     full_id = roster[0][3]
     assert full_id not in page and "13800000001" not in page
-    assert full_id[:6] + "********" + full_id[-4:] in page
+    assert full_id[:6] + "*" * 12 in page
     assert "138****0001" in page
     assert (
         reverse("admin:residents_four_lists") in page

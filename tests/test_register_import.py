@@ -550,6 +550,9 @@ def test_command_json_and_exit_status(street, messy, tmp_path, capsys):
         "persons_updated",
         "unchanged",
         "errors",
+        "error_total",
+        "error_counts",
+        "error_examples",
     }
     assert out["rows"] == 15 and len(out["errors"]) == 10
     assert out["errors"][0] == {

@@ -4,13 +4,14 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from common.commands import read_file
 from common.tabular import FileRejected
+from residents import services
 from residents.register_import import RegisterRejected, RegisterResult
-from residents.services import import_now
 
 
 class Command(BaseCommand):
@@ -35,7 +36,11 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(_("No user %(name)s.") % {"name": options["user"]})
         try:
-            result = import_now(
+            services.require_import_permission(user)
+        except PermissionDenied as error:
+            raise CommandError(str(error)) from error
+        try:
+            result = services.import_now(
                 data=read_file(path),
                 filename=path.name,
                 user=user,
@@ -46,7 +51,7 @@ class Command(BaseCommand):
             result = rejected.result
         except FileRejected as error:
             result = RegisterResult()
-            result.errors = [error.as_problem()]
+            result.set_problems([error.as_problem()])
         self._report(result, as_json=options["json"])
         if result.errors:
             message = (
@@ -54,7 +59,7 @@ class Command(BaseCommand):
                 if result.written
                 else _("Nothing was written: %(n)d problem(s).")
             )
-            raise CommandError(message % {"n": len(result.errors)}, returncode=1)
+            raise CommandError(message % {"n": result.error_total}, returncode=1)
 
     def _report(self, result: RegisterResult, *, as_json: bool) -> None:
         if as_json:
