@@ -5,26 +5,27 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from grids import personal_data, selectors, services
+from grids.api_query import read_query
 from grids.models import Assignment, Node, Staff
 from grids.serializers import (
+    AssignmentQuery,
     AssignmentSerializer,
     CoverageGapSerializer,
     EndAssignmentSerializer,
     LedgerSerializer,
+    NodeQuery,
     NodeSerializer,
+    StaffQuery,
     StaffSerializer,
+    SubtreeQuery,
 )
 
 T = TypeVar("T")
@@ -41,39 +42,29 @@ def call_service(service: Callable[..., T], **kwargs: Any) -> T:
 
 
 def node_from_query(request: Request) -> Node | None:
-    """`?node=<id>`, which must be a node in the user's jurisdiction (else 404)."""
-    node_id = request.query_params.get("node", "")
-    if not node_id:
-        return None
-    if not node_id.isdigit():
-        raise serializers.ValidationError({"node": _("Enter a node id.")})
-    return get_object_or_404(selectors.visible_nodes(request.user), pk=int(node_id))
+    """`?node=<id>`: a node in the user's jurisdiction, or None; any other value is a 400."""
+    node: Node | None = read_query(request, SubtreeQuery).get("node")
+    return node
 
 
 class NodeViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = NodeSerializer
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("level", int, description="0 street … 4 stairwell"),
-            OpenApiParameter("parent", int),
-            OpenApiParameter("q", str, description="code prefix or part of the name"),
-        ]
-    )
+    @extend_schema(parameters=[NodeQuery])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self._paged(self.get_queryset())
+        qs = self.get_queryset()
+        params = read_query(request, NodeQuery)
+        if "level" in params:
+            qs = qs.filter(level=params["level"])
+        if "parent" in params:
+            qs = qs.filter(parent=params["parent"])
+        if params.get("q"):
+            q = params["q"]
+            qs = qs.filter(code__startswith=q) if q.isdigit() else qs.filter(name__icontains=q)
+        return self._paged(qs)
 
     def get_queryset(self) -> QuerySet[Node]:
-        qs = selectors.visible_nodes(self.request.user)
-        params = self.request.query_params
-        if params.get("level", "").isdigit():
-            qs = qs.filter(level=int(params["level"]))
-        if params.get("parent", "").isdigit():
-            qs = qs.filter(parent_id=int(params["parent"]))
-        if params.get("q"):
-            q = params["q"].strip()
-            qs = qs.filter(code__startswith=q) if q.isdigit() else qs.filter(name__icontains=q)
-        return qs.order_by("tree_id", "lft")
+        return selectors.visible_nodes(self.request.user).order_by("tree_id", "lft")
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         (node,) = selectors.attach_counts([self.get_object()])
@@ -83,6 +74,7 @@ class NodeViewSet(viewsets.ReadOnlyModelViewSet):
         page = selectors.attach_counts(self.paginate_queryset(qs) or [])
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    @extend_schema(responses=NodeSerializer(many=True))
     @action(detail=True)
     def children(self, request: Request, pk: str) -> Response:
         node = self.get_object()
@@ -90,6 +82,7 @@ class NodeViewSet(viewsets.ReadOnlyModelViewSet):
             selectors.visible_nodes(request.user).filter(parent=node).order_by("lft")
         )
 
+    @extend_schema(responses=NodeSerializer(many=True))
     @action(detail=True)
     def subtree(self, request: Request, pk: str) -> Response:
         node = self.get_object()
@@ -100,7 +93,8 @@ class NodeViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses=LedgerSerializer)
     @action(detail=True)
     def ledger(self, request: Request, pk: str) -> Response:
-        return Response(LedgerSerializer(selectors.ledger(self.get_object())).data)
+        (node,) = selectors.attach_counts([self.get_object()])
+        return Response(LedgerSerializer(selectors.ledger(node)).data)
 
 
 class StaffViewSet(
@@ -114,8 +108,10 @@ class StaffViewSet(
 
     def get_queryset(self) -> QuerySet[Staff]:
         qs = selectors.visible_staff(self.request.user).select_related("home_node")
-        if self.request.query_params.get("q"):
-            qs = qs.filter(selectors.staff_search(self.request.query_params["q"]))
+        if self.action == "list":
+            q = read_query(self.request, StaffQuery).get("q")
+            if q:
+                qs = qs.filter(selectors.staff_search(q))
         return qs.order_by("name", "pk")
 
     def get_serializer_context(self) -> dict[str, Any]:
@@ -124,6 +120,7 @@ class StaffViewSet(
             "unmask": personal_data.may_see(self.request.user),
         }
 
+    @extend_schema(parameters=[StaffQuery])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
         ids = [row["id"] for row in response.data["results"]]
@@ -153,15 +150,20 @@ class AssignmentViewSet(
 ):
     serializer_class = AssignmentSerializer
 
+    @extend_schema(parameters=[AssignmentQuery])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
     def get_queryset(self) -> QuerySet[Assignment]:
         qs = selectors.visible_assignments(self.request.user).select_related("staff", "node")
-        params = self.request.query_params
-        if params.get("node", "").isdigit():
-            qs = qs.filter(node_id=int(params["node"]))
-        if params.get("staff", "").isdigit():
-            qs = qs.filter(staff_id=int(params["staff"]))
-        if params.get("current") in {"1", "true"}:
-            qs = qs.current()
+        if self.action == "list":
+            params = read_query(self.request, AssignmentQuery)
+            if "node" in params:
+                qs = qs.filter(node=params["node"])
+            if "staff" in params:
+                qs = qs.filter(staff=params["staff"])
+            if params.get("current"):
+                qs = qs.current()
         return qs.order_by("-started_on", "pk")
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
@@ -179,19 +181,16 @@ class AssignmentViewSet(
         return Response(self.get_serializer(assignment).data)
 
 
-class CoverageView(APIView):
+class CoverageView(generics.GenericAPIView):
     """Units missing a required role: grids, micro-grids, and stairwells lacking the trio."""
 
     permission_classes = [IsAuthenticated]
+    serializer_class = CoverageGapSerializer
 
-    @extend_schema(
-        parameters=[OpenApiParameter("node", int, description="limit to this subtree")],
-        responses=CoverageGapSerializer(many=True),
-    )
+    @extend_schema(parameters=[SubtreeQuery], responses=CoverageGapSerializer(many=True))
     def get(self, request: Request) -> Response:
         if not request.user.has_perm("grids.view_node"):
             self.permission_denied(request)
         gaps = selectors.coverage_gaps(user=request.user, root=node_from_query(request))
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(gaps, request, view=self)
-        return paginator.get_paginated_response(CoverageGapSerializer(page, many=True).data)
+        page = self.paginate_queryset(gaps)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from grids import personal_data
-from grids.models import Assignment, Node, Staff
+from grids.api_query import QueryParameters, id_field, search_field
+from grids.models import Assignment, Level, Node, Staff
 from grids.selectors import visible_nodes, visible_staff
 
 
@@ -26,29 +27,41 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         return self.selector(self.context["request"].user)
 
 
-class NodeSerializer(serializers.ModelSerializer):
+NODE_FIELDS = [
+    "id",
+    "code",
+    "name",
+    "level",
+    "level_label",
+    "parent",
+    "kind",
+    "compound",
+    "building",
+    "unit",
+    "exits",
+    "notes",
+]
+
+
+class NodeBriefSerializer(serializers.ModelSerializer):
+    """A node as a row of another answer (a coverage gap): without the counts."""
+
     level_label = serializers.CharField(read_only=True)
-    children_count = serializers.IntegerField(read_only=True)
-    stairwell_count = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Node
-        fields = [
-            "id",
-            "code",
-            "name",
-            "level",
-            "level_label",
-            "parent",
-            "kind",
-            "compound",
-            "building",
-            "unit",
-            "exits",
-            "notes",
-            "children_count",
-            "stairwell_count",
-        ]
+        fields = NODE_FIELDS
+        read_only_fields = fields
+
+
+class NodeSerializer(NodeBriefSerializer):
+    """A node with its counts: set them with selectors.attach_counts (one query a page)."""
+
+    children_count = serializers.IntegerField(read_only=True)
+    stairwell_count = serializers.IntegerField(read_only=True)
+
+    class Meta(NodeBriefSerializer.Meta):
+        fields = [*NODE_FIELDS, "children_count", "stairwell_count"]
         read_only_fields = fields
 
 
@@ -116,6 +129,36 @@ class EndAssignmentSerializer(serializers.Serializer):
 
 
 class CoverageGapSerializer(serializers.Serializer):
-    node = NodeSerializer()
+    node = NodeBriefSerializer()
     missing = serializers.ListField(child=serializers.CharField())
     missing_labels = serializers.ListField(child=serializers.CharField())
+
+
+def scoped_id(selector: Callable[[Any], QuerySet[Any]], help_text: str) -> ScopedPrimaryKeyField:
+    """An id query parameter: a whole number naming a row in the user's jurisdiction."""
+    return ScopedPrimaryKeyField(selector, pk_field=id_field(), required=False, help_text=help_text)
+
+
+class SubtreeQuery(QueryParameters):
+    node = scoped_id(visible_nodes, "Only rows in this node's subtree.")
+
+
+class NodeQuery(QueryParameters):
+    level = serializers.ChoiceField(
+        choices=Level.choices, required=False, help_text="0 street … 4 stairwell"
+    )
+    # A declared field, popped from the class by DRF (mypy sees Field.parent).
+    parent = scoped_id(visible_nodes, "Only the children of this node.")  # type: ignore[assignment]
+    q = search_field("A code prefix (digits) or part of the name.")
+
+
+class StaffQuery(QueryParameters):
+    q = search_field("Part of the name or organisation, or a full phone number.")
+
+
+class AssignmentQuery(QueryParameters):
+    node = scoped_id(visible_nodes, "Only assignments to this node.")
+    staff = scoped_id(visible_staff, "Only this person's assignments.")
+    current = serializers.BooleanField(
+        required=False, help_text="Only assignments in force today (not ended)."
+    )

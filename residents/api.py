@@ -71,7 +71,9 @@ class HouseholdViewSet(
             "stairwell__tree_id", "stairwell__lft", "room"
         )
 
-    def paginate_queryset(self, queryset: QuerySet[Household]) -> list[Household] | None:
+    def paginate_queryset(  # type: ignore[override]
+        self, queryset: QuerySet[Household]
+    ) -> builtins.list[Household] | None:
         page = super().paginate_queryset(queryset)
         return None if page is None else selectors.attach_member_counts(page)
 

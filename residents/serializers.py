@@ -179,6 +179,4 @@ class PersonQuery(SubtreeQuery):
 
 
 class LifeEventQuery(SubtreeQuery):
-    recent = serializers.BooleanField(
-        required=False, help_text="Only the last 90 days (四掌握)."
-    )
+    recent = serializers.BooleanField(required=False, help_text="Only the last 90 days (四掌握).")

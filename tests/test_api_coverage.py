@@ -19,8 +19,11 @@ def test_coverage_lists_gaps_in_scope(api_as, alice, community_a):
     assert set(gaps[grid.code]) == {Role.GRID_LEADER, Role.FULL_TIME_GRID_WORKER}
 
 
-def test_coverage_of_another_subtree_is_404(api_as, alice, community_b):
-    assert api_as(alice).get(URL, {"node": community_b.pk}).status_code == 404
+def test_coverage_of_another_subtree_is_400(api_as, alice, community_b):
+    response = api_as(alice).get(URL, {"node": community_b.pk})
+    assert response.status_code == 400
+    assert "管辖范围" in response.json()["node"][0]
+    assert api_as(alice).get(URL, {"node": "abc"}).status_code == 400
 
 
 def test_coverage_subtree_filter(api_as, charlie, community_b):

@@ -84,6 +84,9 @@ def test_lists_narrow_to_a_subtree_in_the_jurisdiction(api_as, alice, charlie, r
     community_b = Node.objects.get(code="330106004002")
     assert names(api_as(charlie).get(URL, {"node": stairwell.pk})) == {"张伟", "李娜"}
     assert names(api_as(charlie).get(URL, {"node": community_b.pk, "list": "floating"})) == {"钱丽"}
-    assert api_as(alice).get(URL, {"node": community_b.pk}).status_code == 404
-    assert api_as(alice).get("/api/v1/households/", {"node": community_b.pk}).status_code == 404
+    # A node outside the jurisdiction is a bad parameter, like one that is no id at all.
+    outside = api_as(alice).get(URL, {"node": community_b.pk})
+    assert outside.status_code == 400
+    assert "管辖范围" in outside.json()["node"][0]
+    assert api_as(alice).get("/api/v1/households/", {"node": community_b.pk}).status_code == 400
     assert api_as(alice).get(URL, {"node": "x"}).status_code == 400
