@@ -15,6 +15,10 @@ import re
 ID_KEPT_DIGITS = 6
 # Runs of this many digits or more in free text may be an ID number or phone.
 _LONG_DIGITS = re.compile(r"\d[\d\s-]{5,}[\dXx]")
+# A micro-grid's code has 17 digits, a stairwell's 20 (grids.models.CODE_LENGTHS): never
+# an ID number, whose 18th character is a check character and 15-digit legacy
+# form has no 17-digit twin.
+NODE_CODE_LENGTHS = frozenset({17, 20})
 
 
 def mask_id_number(number: str) -> str:
@@ -36,12 +40,14 @@ def mask_phone(phone: str) -> str:
 
 
 def _mask_run(match: re.Match[str]) -> str:
-    digits = re.sub(r"[\s-]", "", match.group())
-    if len(digits) in (15, 18):
+    run = match.group()
+    digits = re.sub(r"[\s-]", "", run)
+    if len(digits) < 7:
+        return run  # room numbers, years, counts
+    if digits.isdigit() and len(digits) in NODE_CODE_LENGTHS:
+        return run  # a grid's or stairwell's code, not a person's number
+    if len(digits) >= 15:
         return mask_id_number(digits)
-    if len(digits) < 7 or len(digits) > 18:
-        # Room numbers and dates are shorter; node codes (20 digits) are longer.
-        return match.group()
     return mask_phone(digits)
 
 

@@ -105,3 +105,18 @@ def test_a_sort_by_birth_date_is_not_offered_to_frank(admin_as, frank, roster):
 def test_those_with_the_permission_see_the_date(api_as, alice, roster):
     zhang = Person.objects.get(name="张伟")
     assert api_as(alice).get(f"/api/v1/persons/{zhang.pk}/").json()["birth_date"] == "1980-01-01"
+
+
+@settings(max_examples=200)
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=["Nd"]), max_size=8),
+    st.sampled_from(["id", "phone"]),
+    st.integers(0, 999),
+    st.text(alphabet=st.characters(blacklist_categories=["Nd"]), max_size=8),
+)
+def test_digits_quoted_in_a_message_are_masked(before, kind, n, after):
+    from common.masking import mask_in_text
+
+    secret = idn("330106", "19720914", n) if kind == "id" else f"139{n:04d}{n:04d}"
+    shown = mask_in_text(before + secret + after)
+    assert secret not in shown and shown.startswith(before)
