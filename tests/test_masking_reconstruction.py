@@ -120,3 +120,12 @@ def test_digits_quoted_in_a_message_are_masked(before, kind, n, after):
     secret = idn("330106", "19720914", n) if kind == "id" else f"139{n:04d}{n:04d}"
     shown = mask_in_text(before + secret + after)
     assert secret not in shown and shown.startswith(before)
+
+
+def test_node_codes_left_readable_are_the_trees_own():
+    from common.masking import NODE_CODE_LENGTHS, mask_in_text
+    from grids.models import CODE_LENGTHS, Level
+
+    assert {CODE_LENGTHS[Level.MICRO_GRID], CODE_LENGTHS[Level.STAIRWELL]} == NODE_CODE_LENGTHS
+    code = "3".zfill(CODE_LENGTHS[Level.STAIRWELL])
+    assert mask_in_text(f"楼道 {code}") == f"楼道 {code}"
