@@ -11,7 +11,7 @@ from tests.test_register_import import GOOD, register
 
 
 class Unreadable(SimpleUploadedFile):
-    def read(self, *args, **kwargs):  # type: ignore[override]
+    def read(self, *args, **kwargs):
         raise AssertionError("read before its size was checked")
 
 
