@@ -14,20 +14,20 @@ def count_problems(apps, schema_editor):
         ImportBatch.objects.filter(pk=batch.pk).update(error_count=len(batch.errors))
 
 
-def street_imports_nothing(apps, schema_editor):
+def _street_import_permission(apps, *, granted):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     add = Permission.objects.filter(content_type__app_label="residents", codename="add_importbatch")
     for group in Group.objects.filter(name=STREET_GROUP):
-        group.permissions.remove(*add)
+        (group.permissions.add if granted else group.permissions.remove)(*add)
+
+
+def street_imports_nothing(apps, schema_editor):
+    _street_import_permission(apps, granted=False)
 
 
 def street_imports_again(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    add = Permission.objects.filter(content_type__app_label="residents", codename="add_importbatch")
-    for group in Group.objects.filter(name=STREET_GROUP):
-        group.permissions.add(*add)
+    _street_import_permission(apps, granted=True)
 
 
 class Migration(migrations.Migration):
