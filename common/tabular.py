@@ -138,6 +138,45 @@ def iter_raw_rows(data: bytes, filename: str = "") -> Iterable[list[str]]:
     return _csv_rows(data)
 
 
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: the column as a spreadsheet program names it."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _refuse_shared_columns(header: dict[int, str], cells: list[str]) -> None:
+    """Two header cells meaning one column (姓名 twice, 身份证号 and 公民身份号码) are refused.
+
+    Otherwise one of them silently wins: a register whose second 姓名 column
+    held ethnicities imported a person called "汉族".
+    """
+    by_name: dict[str, list[int]] = {}
+    for index, name in header.items():
+        by_name.setdefault(name, []).append(index)
+    shared = [indices for indices in by_name.values() if len(indices) > 1]
+    if not shared:
+        return
+    described = "；".join(
+        "、".join(
+            _("“%(header)s” (column %(letter)s)")
+            % {"header": cells[i].strip(), "letter": column_letter(i)}
+            for i in indices
+        )
+        for indices in shared
+    )
+    raise FileRejected(
+        _(
+            "Several columns of the header mean the same thing: %(columns)s. Keep one of "
+            "them (delete or rename the others) and upload the file again."
+        )
+        % {"columns": described}
+    )
+
+
 def read_table(
     data: bytes,
     filename: str,
@@ -163,6 +202,7 @@ def read_table(
                 if normalise_header(cell) in aliases
             }
             if required <= set(candidate.values()):
+                _refuse_shared_columns(candidate, cells)
                 header_map = candidate
                 table.columns = {name: cells[index].strip() for index, name in candidate.items()}
                 names = tuple(header_map.values())
