@@ -345,7 +345,7 @@ def _demo_logins(root: Node) -> list[DemoLogin]:
             continue
         user = User.objects.create_user(username=username, password=DEMO_PASSWORD, is_staff=True)
         services.update_staff(staff=staff, user=user)
-        logins.append(DemoLogin(username, str(Role(role).label), node.name))
+        logins.append(DemoLogin(username, str(Role(role).label), node.display_name))
     if not User.objects.filter(username="admin").exists():
         User.objects.create_superuser(username="admin", password=DEMO_PASSWORD, email="")
     return logins
@@ -360,5 +360,5 @@ def existing_logins() -> list[DemoLogin]:
             continue
         assignment = user.staff.assignments.select_related("node").filter(role=role).first()
         if assignment is not None:
-            found.append(DemoLogin(username, str(Role(role).label), assignment.node.name))
+            found.append(DemoLogin(username, str(Role(role).label), assignment.node.display_name))
     return found

@@ -103,7 +103,18 @@ class Node(MPTTModel):
         verbose_name_plural = _("nodes")
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
+        return f"{self.display_name} ({self.code})"
+
+    @property
+    def display_name(self) -> str:
+        """A stairwell with its compound (和达城3幢2单元): "3幢2单元" alone names dozens."""
+        if (
+            self.compound
+            and self.level == Level.STAIRWELL
+            and not self.name.startswith(self.compound)
+        ):
+            return f"{self.compound}{self.name}"
+        return self.name
 
     @property
     def level_label(self) -> str:
