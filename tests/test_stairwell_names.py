@@ -1,4 +1,4 @@
-"""A stairwell is named with its compound everywhere it is shown (issue 9: "3幢2单元" names dozens)."""
+"""A stairwell is named with its compound wherever it is shown ("3幢2单元" names dozens)."""
 
 from django.urls import reverse
 
