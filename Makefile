@@ -5,6 +5,11 @@ BIN := $(VENV)/bin
 
 .PHONY: run test lint format messages clean
 
+# DEBUG is off unless asked for (config/settings.py); the development server,
+# the tests, mypy's Django plugin and makemessages ask for it. Anything else
+# (manage.py, gunicorn, celery) runs as the environment says.
+run test lint messages: export DEBUG = 1
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip

@@ -1,11 +1,27 @@
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework import exceptions
 from rest_framework.routers import DefaultRouter
 
 from grids import api as grids_api
 from residents import api as residents_api
+
+
+class SwaggerView(SpectacularSwaggerSplitView):
+    """Swagger UI for logged-in users, its start-up script served from here (no inline script
+    under the CSP); an anonymous visitor is sent to the login page and back."""
+
+    def handle_exception(self, exc: Exception) -> Any:  # a redirect, not DRF's Response
+        anonymous = not self.request.user.is_authenticated
+        if anonymous and isinstance(exc, exceptions.NotAuthenticated | exceptions.PermissionDenied):
+            return redirect_to_login(self.request.get_full_path())
+        return super().handle_exception(exc)
+
 
 router = DefaultRouter()
 router.register("nodes", grids_api.NodeViewSet, basename="node")
@@ -24,6 +40,6 @@ urlpatterns = [
     path("api/v1/", include(router.urls)),
     path("api/v1/coverage/", grids_api.CoverageView.as_view(), name="coverage"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/auth/", include("rest_framework.urls")),
 ]

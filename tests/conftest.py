@@ -7,6 +7,7 @@ dave has a login but no assignment.
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -35,6 +36,22 @@ def _own_celery_queue():
 
     app.conf.task_default_queue = f"tests-{os.getpid()}"
     yield
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(settings):
+    """Each test its own empty cache, where the API's throttles count.
+
+    Counts left by earlier tests (the same user ids come back on SQLite) must
+    not throttle a later one; and the run's Redis, when configured, is shared
+    with the broker, so it is never flushed.
+    """
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{uuid.uuid4()}",
+        }
+    }
 
 
 @pytest.fixture
