@@ -120,6 +120,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChosenLanguageOnlyMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # 413 for a body too large, 400 for NUL and the like, before anything reads them.
+    "common.middleware.RequestGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -224,6 +226,13 @@ REST_FRAMEWORK = {
         "grids.api_permissions.ModelPermissions",
     ],
     "DEFAULT_PAGINATION_CLASS": "grids.api_query.Pagination",
+    # A 400 in Chinese for JSON too deep, malformed, or holding NUL (common/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "common.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "common.errors.api_exception_handler",
     "PAGE_SIZE": 50,
     # Rates per user and, for anonymous requests, per address (config/security.py);
     # the counts live in the cache below, so shared only with Redis.
@@ -318,6 +327,21 @@ LOGGING = {
 
 # Upper bound for uploaded tree and register files.
 MAX_IMPORT_FILE_BYTES = int(os.environ.get("MAX_IMPORT_FILE_BYTES", 50 * 1024 * 1024))
+# A request longer than that plus this (multipart headers, the form's other fields) is
+# refused by its Content-Length, unread (413); files stop streaming at the limit itself.
+UPLOAD_ENVELOPE_BYTES = 64 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "common.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Uploads above this go to a file under var/ (not /tmp, often a tmpfs held in memory).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_TEMP_DIR = VAR_DIR / "uploads"
+FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
+# A form's fields (files apart) and a JSON body are read into memory up to this.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+CSRF_FAILURE_VIEW = "common.errors.csrf_failure"
 # Days an uploaded register file (full ID numbers and phones) is kept.
 IMPORT_UPLOAD_RETENTION_DAYS = int(os.environ.get("IMPORT_UPLOAD_RETENTION_DAYS", 30))
 # An import checking or writing with no progress for this long lost its worker.

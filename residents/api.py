@@ -9,7 +9,6 @@ from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -203,7 +202,6 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     """Register imports: upload, then poll status/progress, read errors, confirm, undo."""
 
     serializer_class = ImportBatchSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
     # Only names the model for the schema (an integer id); get_queryset scopes.
     queryset = ImportBatch.objects.none()
 
