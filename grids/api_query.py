@@ -36,7 +36,7 @@ class Pagination(PageNumberPagination):
     def get_page_number(self, request: Request, paginator: Paginator) -> Any:
         raw = request.query_params.get(self.page_query_param) or "1"
         if raw in self.last_page_strings:
-            return raw
+            return paginator.num_pages
         if not _PAGE_NUMBER.fullmatch(raw) or int(raw) < 1:
             raise serializers.ValidationError(
                 {self.page_query_param: [_("A page number is a whole number from 1 up.")]}

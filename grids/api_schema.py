@@ -1,10 +1,17 @@
-"""The API's OpenAPI schema documents its error answers too (DEFAULT_SCHEMA_CLASS).
+"""The API's OpenAPI schema (DEFAULT_SCHEMA_CLASS): what the API answers, errors too.
 
 drf-spectacular documents the success answer of each operation. Every API
 view here also answers 403 (not logged in, or no permission), 400 for a bad
 body or query parameter, 404 for an id outside the jurisdiction or a page past
-the last, 413 for a body over the upload limit, and 429 when throttled; a client and schemathesis read them here.
-An operation that declares an answer itself (`extend_schema(responses=…)`) keeps it.
+the last, 413 for a body over the upload limit, 415 for a body in another
+format, and 429 when throttled; clients and schemathesis read them here. An
+operation that declares an answer itself (`extend_schema(responses=…)`) keeps it.
+
+Bodies are JSON, and a file upload is multipart/form-data: the schema says so.
+(The form encodings DRF also parses stay accepted for its browsable API; they
+cannot carry a list or a nested object, so a client should not use them.)
+An empty query parameter (`?node=`) is the parameter not given
+(`allowEmptyValue`), as grids.api_query reads it.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular import openapi
+from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -28,7 +36,25 @@ INVALID = {
 }
 
 
+def _uploads_files(serializer: Any) -> bool:
+    fields = getattr(serializer, "fields", {})
+    return any(isinstance(field, serializers.FileField) for field in fields.values())
+
+
 class AutoSchema(openapi.AutoSchema):
+    def map_parsers(self) -> list[Any]:
+        media_types = super().map_parsers()
+        serializer = force_instance(self.get_request_serializer())
+        wanted = "multipart/form-data" if _uploads_files(serializer) else "application/json"
+        return [wanted] if wanted in media_types else media_types
+
+    def _get_parameters(self) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super()._get_parameters()
+        for parameter in parameters:
+            if parameter["in"] == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        return parameters
+
     def _error_responses(self) -> dict[str, OpenApiResponse]:
         has_path_id = "{" in self.path
         is_list = self.method == "GET" and self._is_list_view()
@@ -38,6 +64,7 @@ class AutoSchema(openapi.AutoSchema):
         if self.method in {"POST", "PUT", "PATCH"}:
             # common.uploads: a body larger than the largest file accepted.
             errors["413"] = OpenApiResponse(DETAIL, _("The request is too large."))
+            errors["415"] = OpenApiResponse(DETAIL, _("The body is not in a format accepted."))
         if has_path_id or is_list:
             errors["404"] = OpenApiResponse(
                 DETAIL, _("Not found in your jurisdiction, or no such page.")

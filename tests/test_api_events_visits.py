@@ -1,7 +1,7 @@
 import datetime
 
 from residents import services
-from residents.models import Household
+from residents.models import Household, LifeEvent, Visit
 
 EVENTS = "/api/v1/life-events/"
 VISITS = "/api/v1/visits/"
@@ -54,3 +54,34 @@ def test_query_counts(api_as, charlie, roster, django_assert_max_num_queries):
         api_as(charlie).get(EVENTS)
     with django_assert_max_num_queries(6):
         api_as(charlie).get(VISITS)
+
+
+def test_dates_outside_what_can_have_happened_are_400(api_as, alice, roster):
+    """A visit dated 0163-04-28 was accepted; the models' date validators answer through the API."""
+    a1 = Household.objects.get(number="A1")
+    client = api_as(alice)
+    tomorrow = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    for visited_on in ("0163-04-28", "1899-12-31", tomorrow):
+        response = client.post(
+            VISITS,
+            {"household": a1.pk, "visitor": alice.staff.pk, "visited_on": visited_on, "notes": "x"},
+            format="json",
+        )
+        assert response.status_code == 400, (visited_on, response.content)
+        assert visited_on[:4].lstrip("0") in response.json()["visited_on"][0]  # names the date
+    in_two_years = (datetime.date.today() + datetime.timedelta(days=800)).isoformat()
+    for occurred_on in ("0163-04-28", in_two_years):
+        response = client.post(
+            EVENTS,
+            {"household": a1.pk, "kind": "birth", "occurred_on": occurred_on},
+            format="json",
+        )
+        assert response.status_code == 400, (occurred_on, response.content)
+        assert "occurred_on" in response.json()
+    assert not Visit.objects.exists() and not LifeEvent.objects.exists()
+    ok = client.post(
+        VISITS,
+        {"household": a1.pk, "visitor": alice.staff.pk, "visited_on": "1900-01-01", "notes": "x"},
+        format="json",
+    )
+    assert ok.status_code == 201, ok.content
