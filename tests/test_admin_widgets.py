@@ -106,6 +106,9 @@ def test_the_staff_form_names_no_user_or_node_outside(admin_as, alice, bob, comm
     body = page.content.decode()
     assert page.status_code == 200
     assert "bob" not in body and community_b.name not in body
+    # Only a superuser links a login account; the autocomplete behind it lists users to no one else.
+    query = {"app_label": "grids", "model_name": "staff", "field_name": "user", "term": "b"}
+    assert client.get(reverse("admin:autocomplete"), query).status_code == 403
 
 
 def test_the_staff_form_offers_users_by_autocomplete_to_a_superuser(admin_as, bob, db):
