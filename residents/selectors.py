@@ -147,6 +147,7 @@ def deleted_persons(user: Any) -> QuerySet[Any]:
     return (
         history.objects.filter(history_type="-", household_id__in=households)
         .exclude(id__in=Person.objects.values("pk"))
+        .select_related("history_user")  # shown on every row
         .order_by("-history_date")
     )
 
@@ -157,5 +158,6 @@ def deleted_households(user: Any) -> QuerySet[Any]:
     return (
         history.objects.filter(scope_for(user).q_by_columns(ANCESTOR_FIELDS), history_type="-")
         .exclude(id__in=Household.objects.values("pk"))
+        .select_related("history_user")  # shown on every row
         .order_by("-history_date")
     )
