@@ -9,7 +9,7 @@ admin list of the site accepts only the lookups its filters offer
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
 from django import forms
@@ -17,7 +17,12 @@ from django.contrib import admin, messages
 from django.contrib.admin import filters as admin_filters
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.views.main import ChangeList
-from django.contrib.admin.widgets import ForeignKeyRawIdWidget, url_params_from_lookup_dict
+from django.contrib.admin.widgets import (
+    AutocompleteSelect,
+    AutocompleteSelectMultiple,
+    ForeignKeyRawIdWidget,
+    url_params_from_lookup_dict,
+)
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db.models import Field, ForeignKey, ManyToManyField, Model, Q, QuerySet
 from django.forms import ModelForm
@@ -180,6 +185,38 @@ class ScopedRawIdWidget(ForeignKeyRawIdWidget):
         return super().label_and_url_for_value(value) if offered else ("", "")
 
 
+class WellFormedValuesMixin:
+    """An autocomplete that shows only chosen values of the target's key type.
+
+    Django's looks the chosen values up as they came: `?household=abc`, or a
+    posted `abc`, raised ValueError (a 500) while the form was drawn.
+    """
+
+    field: Any
+
+    def optgroups(
+        self, name: str, value: Sequence[str], attr: dict[str, Any] | None = None
+    ) -> list[tuple[str | None, list[dict[str, Any]], int | None]]:
+        remote = self.field.remote_field
+        key = remote.model._meta.get_field(getattr(remote, "field_name", None) or "pk")
+        well_formed = []
+        for item in value:
+            try:
+                key.to_python(item)
+            except ValidationError:
+                continue
+            well_formed.append(item)
+        return super().optgroups(name, well_formed, attr)  # type: ignore[misc]
+
+
+class WellFormedAutocompleteSelect(WellFormedValuesMixin, AutocompleteSelect):
+    pass
+
+
+class WellFormedAutocompleteSelectMultiple(WellFormedValuesMixin, AutocompleteSelectMultiple):
+    pass
+
+
 class JurisdictionAdminMixin(OfferedLookupsMixin):
     """Scope the changelist, autocomplete, every foreign-key choice and widget, and accept
     only the lookups the list's filters offer."""
@@ -207,6 +244,15 @@ class JurisdictionAdminMixin(OfferedLookupsMixin):
         # KeyError: not a model with a jurisdiction (e.g. the user who imported).
         with contextlib.suppress(KeyError):
             kwargs["queryset"] = self.scoped(db_field.remote_field.model, request.user)
+        if db_field.name in self.get_autocomplete_fields(request):  # type: ignore[attr-defined]
+            kwargs.setdefault(
+                "widget",
+                WellFormedAutocompleteSelect(
+                    db_field,
+                    self.admin_site,  # type: ignore[attr-defined]
+                    using=kwargs.get("using"),
+                ),
+            )
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
         if field is not None and type(field.widget) is ForeignKeyRawIdWidget:
             # An id in the query string (?person=…) is named only if it is in the field's scope.
@@ -223,6 +269,15 @@ class JurisdictionAdminMixin(OfferedLookupsMixin):
     ) -> Any:
         with contextlib.suppress(KeyError):
             kwargs["queryset"] = self.scoped(db_field.remote_field.model, request.user)
+        if db_field.name in self.get_autocomplete_fields(request):  # type: ignore[attr-defined]
+            kwargs.setdefault(
+                "widget",
+                WellFormedAutocompleteSelectMultiple(
+                    db_field,
+                    self.admin_site,  # type: ignore[attr-defined]
+                    using=kwargs.get("using"),
+                ),
+            )
         return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
 
 

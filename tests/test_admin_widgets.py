@@ -132,3 +132,21 @@ def test_a_raw_id_widget_names_only_what_its_field_offers(alice, roster):
     assert widget.label_and_url_for_value(elsewhere.pk) == ("", "")
     assert widget.label_and_url_for_value(here.pk)[0] == "张伟"
     assert widget.label_and_url_for_value("abc") == ("", "")
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("admin:residents_lifeevent_add", "household"),
+        ("admin:residents_lifeevent_add", "person"),
+        ("admin:residents_visit_add", "visitor"),
+        ("admin:residents_visit_add", "household"),
+        ("admin:grids_assignment_add", "node"),
+    ],
+)
+def test_a_malformed_chosen_value_is_no_server_error(admin_as, alice, roster, url, field):
+    """`?household=abc` or a posted `abc` was a ValueError while Django drew the autocomplete."""
+    client = admin_as(alice)
+    assert client.get(reverse(url), {field: "abc"}).status_code == 200
+    posted = client.post(reverse(url), {field: "abc"})
+    assert posted.status_code == 200 and field in posted.context["adminform"].form.errors
