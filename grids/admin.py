@@ -238,21 +238,23 @@ class JurisdictionAdminMixin(OfferedLookupsMixin):
         # Outside the jurisdiction and nonexistent look the same: a plain 404.
         raise Http404
 
+    def _well_formed_autocomplete(
+        self, db_field: Any, request: HttpRequest, kwargs: dict[str, Any], widget: type[Any]
+    ) -> None:
+        """The autocomplete widget Django would give the field, drawing only well-formed values."""
+        if db_field.name in self.get_autocomplete_fields(request):  # type: ignore[attr-defined]
+            kwargs.setdefault(
+                "widget",
+                widget(db_field, self.admin_site, using=kwargs.get("using")),  # type: ignore[attr-defined]
+            )
+
     def formfield_for_foreignkey(
         self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any
     ) -> Any:
         # KeyError: not a model with a jurisdiction (e.g. the user who imported).
         with contextlib.suppress(KeyError):
             kwargs["queryset"] = self.scoped(db_field.remote_field.model, request.user)
-        if db_field.name in self.get_autocomplete_fields(request):  # type: ignore[attr-defined]
-            kwargs.setdefault(
-                "widget",
-                WellFormedAutocompleteSelect(
-                    db_field,
-                    self.admin_site,  # type: ignore[attr-defined]
-                    using=kwargs.get("using"),
-                ),
-            )
+        self._well_formed_autocomplete(db_field, request, kwargs, WellFormedAutocompleteSelect)
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
         if field is not None and type(field.widget) is ForeignKeyRawIdWidget:
             # An id in the query string (?person=…) is named only if it is in the field's scope.
@@ -269,15 +271,9 @@ class JurisdictionAdminMixin(OfferedLookupsMixin):
     ) -> Any:
         with contextlib.suppress(KeyError):
             kwargs["queryset"] = self.scoped(db_field.remote_field.model, request.user)
-        if db_field.name in self.get_autocomplete_fields(request):  # type: ignore[attr-defined]
-            kwargs.setdefault(
-                "widget",
-                WellFormedAutocompleteSelectMultiple(
-                    db_field,
-                    self.admin_site,  # type: ignore[attr-defined]
-                    using=kwargs.get("using"),
-                ),
-            )
+        self._well_formed_autocomplete(
+            db_field, request, kwargs, WellFormedAutocompleteSelectMultiple
+        )
         return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
 
 

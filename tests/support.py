@@ -1,11 +1,16 @@
-"""Valid ID numbers for tests; another transaction at once, and waiting for what it does."""
+"""Valid ID numbers for tests; another transaction at once, and waiting for what it does;
+Debian's Chromium."""
 
 import contextlib
+import os
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
-from django.db import connection, transaction
+import pytest
+from django.db import connection, connections, transaction
 
 from residents.idnumbers import check_character
 
@@ -53,3 +58,29 @@ def a_rival_transaction(
     finally:
         thread.join()
     assert errors == []
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium through Playwright: missing, it fails the run in CI and skips elsewhere."""
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; CI installs Debian's chromium package")
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+            # The ORM calls made inside Playwright's event loop opened their own
+            # connection; close it so the test database can be dropped.
+            connections.close_all()

@@ -1,40 +1,22 @@
 """In Debian's Chromium: a community worker logs in, opens the tree, sees only their community."""
 
 import os
-import shutil
 
 import pytest
-from django.db import connections
 
 from tests.conftest import PASSWORD, make_user
+from tests.support import chromium
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-CHROMIUM = "/usr/bin/chromium"
-
 
 @pytest.fixture
 def page():
-    if not shutil.which(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing; CI installs Debian's chromium package")
-        pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(locale="zh-CN")
-        yield context.new_page()
-        browser.close()
-        # The ORM calls made inside Playwright's event loop opened their own
-        # connection; close it so the test database can be dropped.
-        connections.close_all()
+    with chromium() as browser:
+        yield browser.new_context(locale="zh-CN").new_page()
 
 
 def test_worker_sees_only_their_community(page, live_server, community_a, community_b):

@@ -8,21 +8,19 @@ at /api/docs/ load and work with no violation reported, by the page's
 """
 
 import os
-import shutil
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connections
 
 from grids.models import Node
 from tests.conftest import PASSWORD
+from tests.support import chromium
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-CHROMIUM = "/usr/bin/chromium"
 RECORD_VIOLATIONS = """
 window.__csp = [];
 document.addEventListener("securitypolicyviolation", (e) => {
@@ -39,20 +37,8 @@ def _fast_hashing(settings):
 
 @pytest.fixture
 def browser():
-    if not shutil.which(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing; CI installs Debian's chromium package")
-        pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    with chromium() as browser:
         yield browser
-        browser.close()
-        connections.close_all()
 
 
 class Visitor:
