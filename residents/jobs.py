@@ -1,6 +1,7 @@
 """Celery jobs: thin adapters over residents.services. The database is the truth:
 each job claims its batch with a conditional UPDATE, so a duplicate delivery
-finds the batch already moved on and does nothing."""
+finds the batch already moved on and does nothing, and a job handed back by a
+worker stopped cold starts its step over (ImportBatch.PIPELINE)."""
 
 import logging
 from collections.abc import Callable

@@ -322,13 +322,19 @@ class ImportBatch(models.Model):
     PIPELINE: dict[str, frozenset[str]] = {
         Status.PENDING: frozenset({Status.CHECKING, Status.FAILED}),
         # A synchronous import (command, API) checks and writes in one pass.
+        # CHECKING and APPLYING may start over: a worker stopped cold (Ctrl-C,
+        # a deploy) hands its job back to the queue, and the redelivered job
+        # finds the batch where the stopped one left it. Nothing is written
+        # until a step's end claims the next status, which only one can.
         Status.CHECKING: frozenset(
-            {Status.CHECKED, Status.REJECTED, Status.APPLIED, Status.FAILED}
+            {Status.CHECKING, Status.CHECKED, Status.REJECTED, Status.APPLIED, Status.FAILED}
         ),
         Status.CHECKED: frozenset({Status.QUEUED}),
         Status.REJECTED: frozenset({Status.QUEUED}),
         Status.QUEUED: frozenset({Status.APPLYING, Status.FAILED}),
-        Status.APPLYING: frozenset({Status.APPLIED, Status.REJECTED, Status.FAILED}),
+        Status.APPLYING: frozenset(
+            {Status.APPLYING, Status.APPLIED, Status.REJECTED, Status.FAILED}
+        ),
         Status.APPLIED: frozenset({Status.UNDONE}),
         Status.FAILED: frozenset(),
         Status.UNDONE: frozenset(),

@@ -47,6 +47,23 @@ def test_a_step_runs_once_however_often_it_is_delivered(street, alice):
     assert Person.objects.count() == 5
 
 
+def test_a_step_stopped_cold_starts_over_when_redelivered(street, alice):
+    """A worker stopped mid-step hands the job back; the batch stays where it left it."""
+    from residents.services import _transition
+
+    batch = services.start_import(user=alice, data=register(GOOD), filename="a.csv")
+    _transition(batch, ImportBatch.Status.CHECKING)  # claimed, then the worker stopped
+    services.check_import(batch=ImportBatch.objects.get(pk=batch.pk))
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.CHECKED
+    services.confirm_import(batch=ImportBatch.objects.get(pk=batch.pk), user=alice)
+    _transition(ImportBatch.objects.get(pk=batch.pk), ImportBatch.Status.APPLYING)
+    services.apply_import(batch=ImportBatch.objects.get(pk=batch.pk))
+    assert ImportBatch.objects.get(pk=batch.pk).status == ImportBatch.Status.APPLIED
+    assert Person.objects.count() == 5
+    steps = list(batch.events.values_list("from_status", "to_status"))
+    assert ("checking", "checking") in steps and ("applying", "applying") in steps
+
+
 def test_a_broken_upload_fails_with_a_message(street, alice):
     batch = services.start_import(user=alice, data=b"\x00\x01\x02" * 10, filename="x.csv")
     services.check_import(batch=batch)
