@@ -48,11 +48,6 @@ def shown_birth_date(value: datetime.date | None, *, full: bool) -> str:
     return _("%(year)d (year)") % {"year": value.year}
 
 
-def birth_date_or_none(value: datetime.date | None, *, full: bool) -> datetime.date | None:
-    """For structured answers (the API): the date, or nothing where only the year may show."""
-    return value if full else None
-
-
 def shown_cell(text: str) -> str:
     """A cell of an uploaded file, quoted in a message: ID- and phone-like runs masked.
 
