@@ -26,16 +26,14 @@ one community):
       still unanswered when the window closes is abandoned, so the run stops on
       time however slow the server is.
 
-`--proposed` also times the tree-ordered pages with the fix the report proposes
-(an index on grids_node (tree_id, lft), created in the scratch database only,
-and the person list sorted by tree_id first); `--explain` prints EXPLAIN
+`--explain` prints EXPLAIN
 (ANALYZE, BUFFERS) of the slowest queries of every page slower than --slow-ms
 (50 ms). Medians and p95 are of --requests (10) timed requests per page, after
 two untimed ones. The whole run takes about 10 minutes on 2 shared cores:
 
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/microgrid \\
       .venv/bin/python benchmarks/admin_lists.py [--requests 10] [--seconds 20] \\
-      [--proposed] [--explain]
+      [--explain]
 """
 
 from __future__ import annotations
@@ -315,38 +313,9 @@ BASELINE_LABELS = (
     "admin households middle page",
     "admin households rented (filter)",
 )
-# Pages that sort in tree order, timed again with --proposed.
-PROPOSED_LABELS = (
-    "admin households first page",
-    "admin households middle page",
-    "admin persons first page",
-    "admin persons middle page",
-    "API households first page",
-    "API households middle page",
-)
 
 
-def proposed_fix() -> Callable[[], None]:
-    """What this benchmark's report proposes, tried here only: an index on the tree order
-    (grids_node (tree_id, lft)), and the person list sorted by tree_id before lft (as the
-    household list is), so that the database can walk the tree in order and stop after a
-    page instead of sorting every row in scope. Returns an undo."""
-    model_admin = admin.site._registry[Person]
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE INDEX proposed_node_tree_order ON grids_node (tree_id, lft)")
-        cursor.execute("ANALYZE grids_node")
-    tree_order = ["household__stairwell__tree_id", "household__stairwell__lft"]
-    model_admin.ordering = [*tree_order, "household__room", "pk"]  # type: ignore[misc]
-
-    def undo() -> None:
-        del model_admin.ordering
-        with connection.cursor() as cursor:
-            cursor.execute("DROP INDEX proposed_node_tree_order")
-
-    return undo
-
-
-def in_process(users: dict[str, Any], requests: int, slow_ms: float, proposed: bool) -> None:
+def in_process(users: dict[str, Any], requests: int, slow_ms: float) -> None:
     for role, user in users.items():
         client = Client()
         client.force_login(user)
@@ -361,18 +330,6 @@ def in_process(users: dict[str, Any], requests: int, slow_ms: float, proposed: b
                 base = measure(client, f"BASELINE {label}", url, requests, slow_ms)
                 ratio = base.median_ms / shipped[label].median_ms
                 print(f"ratio_vs_annotated_baseline {role} {label}: {ratio:.1f}", flush=True)
-        finally:
-            undo()
-        if not proposed:
-            continue
-        undo = proposed_fix()
-        try:
-            for label, url in urls:
-                if label not in PROPOSED_LABELS:
-                    continue
-                tried = measure(client, f"PROPOSED {label}", url, requests, slow_ms)
-                ratio = shipped[label].median_ms / tried.median_ms
-                print(f"ratio_proposed_vs_shipped {role} {label}: {ratio:.1f}", flush=True)
         finally:
             undo()
 
@@ -510,9 +467,6 @@ def main() -> None:
     parser.add_argument("--slow-ms", type=float, default=50)
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--no-load", action="store_true", help="skip the gunicorn run")
-    parser.add_argument(
-        "--proposed", action="store_true", help="also time the proposed tree-order index"
-    )
     args = parser.parse_args()
     EXPLAIN = args.explain
     from benchmarks.scratch import scratch_database
@@ -527,7 +481,7 @@ def main() -> None:
             "street official": User.objects.get(username="street"),
             "community worker": User.objects.get(username="worker"),
         }
-        in_process(users, args.requests, args.slow_ms, args.proposed)
+        in_process(users, args.requests, args.slow_ms)
         if not args.no_load:
             under_load(users["street official"], connections=args.connections, seconds=args.seconds)
     print(f"total_seconds={time.perf_counter() - started:.0f}")

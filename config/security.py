@@ -11,13 +11,10 @@
   and anonymous requests counted before the permission check refuses them
   (DRF checks permissions first, so the API's anonymous requests, refused,
   would otherwise never be counted).
-- `RefusalsWithoutTraceback`: a logging filter, so a 403 or 404 logs one line,
-  not the traceback of the PermissionDenied that produced it; 5xx keep theirs.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Callable
 from typing import Any
@@ -111,15 +108,4 @@ class AnonymousRequestsCounted(BasePermission):
         throttle = AnonRateThrottle()
         if not throttle.allow_request(request, view):
             raise exceptions.Throttled(wait=throttle.wait())
-        return True
-
-
-class RefusalsWithoutTraceback(logging.Filter):
-    """On django.request: a 4xx is one line, without the exception behind it."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        status = getattr(record, "status_code", None)
-        if isinstance(status, int) and status < 500:
-            record.exc_info = None
-            record.exc_text = None
         return True

@@ -91,7 +91,8 @@ CONTENT_SECURITY_POLICY = {
 }
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, its site opening on each user's start page (start/).
+    "start.apps.StartAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -248,7 +249,13 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "grids.api_schema.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Micro-grid administration API",
+    # Lazy: the schema and Swagger UI are in the reader's language.
+    "TITLE": _("Micro-grid administration API"),
+    "DESCRIPTION": _(
+        "The grid tree, its staff and the residents' register. Every answer holds only "
+        "what lies in your jurisdiction; ID numbers and phones are masked unless you "
+        "may see them."
+    ),
     "VERSION": "1.0.0",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -315,12 +322,19 @@ else:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"refusals": {"()": "config.security.RefusalsWithoutTraceback"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refusal (403, 404, a suspicious request's 400) is one WARNING line; a 5xx
+    # keeps its traceback. On the handler, for the django.security.* loggers too (a
+    # logger's filter never sees its children's records); on django.request, for
+    # every other handler as well.
+    "filters": {"refusals": {"()": "common.log_filters.RefusalsAsOneLine"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Named only to drop Django's own handlers: its console one (DEBUG only) printed
+        # every django.* line a second time beside the root's, and with no ADMINS its
+        # mail_admins one sends nothing.
+        "django": {"handlers": []},
         "django.db.backends": {"level": "WARNING"},
-        # A 403 or 404 is one line; a 5xx keeps its traceback.
         "django.request": {"filters": ["refusals"]},
     },
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django import forms
@@ -35,7 +36,8 @@ from django.utils.translation import gettext_lazy as _
 from mptt.admin import MPTTModelAdmin, TreeRelatedFieldListFilter
 
 from grids import personal_data, selectors, services
-from grids.models import AccessLog, Assignment, Level, Node, Staff, SupplyItem
+from grids.models import AccessLog, Assignment, Level, Node, Role, Staff, SupplyItem
+from grids.search import node_search
 
 
 # Django's filter classes and the query parameters each reads, as their
@@ -377,15 +379,52 @@ class MoveNodeForm(forms.Form):
         self.fields["new_parent"].queryset = targets  # type: ignore[attr-defined]
 
 
+# The pages whose unit has a team to call: the stairwell's 一长二员, the micro-grid's.
+TEAM_LEVELS = frozenset({Level.MICRO_GRID, Level.STAIRWELL})
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    name: str
+    url: str
+    role: str
+    unit: str
+    phone: str
+
+
+def team_rows(request: HttpRequest, node: Node) -> list[TeamRow]:
+    """The node's current team as its page shows it, audited for the phones shown in full."""
+    team = list(selectors.current_team(user=request.user, node=node))
+    phones = personal_data.phones_in_full(request.user)
+    personal_data.log_phones_shown(
+        user=request.user,
+        what=str(_("current team of a unit")),
+        staff_ids=dict.fromkeys(a.staff_id for a in team),
+    )
+    linked = request.user.has_perm("grids.view_staff")
+    return [
+        TeamRow(
+            name=a.staff.name,
+            url=reverse("admin:grids_staff_change", args=[a.staff_id]) if linked else "",
+            role=a.get_role_display(),
+            unit=a.node.display_name,
+            phone=personal_data.shown_phone(a.staff.phone, full=phones.of(a.staff_id)),
+        )
+        for a in team
+    ]
+
+
 @admin.register(Node)
-class NodeAdmin(JurisdictionAdminMixin, MPTTModelAdmin):
+class NodeAdmin(SelectorSearchMixin, JurisdictionAdminMixin, MPTTModelAdmin):
     form = NodeForm
     list_display = ["name", "code", "level_display", "kind", "children_link", "stairwells"]
     list_display_links = ["name"]
     mptt_indent_field = "name"
     list_filter = [LevelFilter, "kind"]
     linked_lookups = ("parent__id__exact",)  # children_link and the drill-down path
-    search_fields = ["^code", "name", "compound"]
+    search_fields = ["code"]  # shows the box; the search is search_q
+    search_q = staticmethod(node_search)
+    search_help_text = _("Code, name, compound, or a stairwell as shown (和达城1幢1单元).")
     show_full_result_count = False
     list_per_page = 100
     inlines = [SupplyInline]
@@ -442,6 +481,20 @@ class NodeAdmin(JurisdictionAdminMixin, MPTTModelAdmin):
             ledger.exits,
             rows,
         )
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Node | None = None,
+    ) -> Any:
+        if obj is not None and obj.level in TEAM_LEVELS:
+            context["team"] = team_rows(request, obj)
+            context["team_by_unit"] = obj.level == Level.MICRO_GRID
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
@@ -605,6 +658,28 @@ class AssignmentInline(JurisdictionAdminMixin, admin.TabularInline):
         return False
 
 
+class CurrentRoleFilter(admin.SimpleListFilter):
+    title = _("current role")
+    parameter_name = "role"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return list(Role.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Staff]) -> QuerySet[Staff]:
+        role = self.value()
+        if role not in Role.values:
+            return queryset
+        return queryset.filter(selectors.serving_as(role, user=request.user))
+
+
+class RolesChangeList(ChangeList):
+    """The shown page's current roles, in one more query."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        self.result_list = selectors.with_current_roles(self.result_list, user=request.user)
+
+
 @admin.register(Staff)
 class StaffAdmin(
     PersonalDataAuditMixin, SelectorSearchMixin, JurisdictionAdminMixin, admin.ModelAdmin
@@ -613,7 +688,7 @@ class StaffAdmin(
     audit_detail_label = _("staff detail")
     list_display = ["name"]  # see get_list_display
     list_select_related = ["home_node"]
-    list_filter = ["party_membership", "affiliation"]
+    list_filter = [CurrentRoleFilter, "party_membership", "affiliation"]
     search_fields = ["name"]  # shows the box; the search is search_q
     search_q = staticmethod(selectors.staff_search)
     search_help_text = _("Name or organisation, or a full phone number.")
@@ -632,25 +707,74 @@ class StaffAdmin(
     actions = None
     ordering = ["name", "pk"]
 
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return RolesChangeList
+
     def get_list_display(self, request: HttpRequest) -> list[Any]:
         # Built per request: the admin instance is shared between users.
-        full = personal_data.may_see(request.user)
+        phones = personal_data.phones_in_full(request.user)
 
         @admin.display(description=_("phone"))
         def phone(obj: Staff) -> str:
-            return personal_data.shown_phone(obj.phone, full=full)
+            return personal_data.shown_phone(obj.phone, full=phones.of(obj.pk))
 
-        return ["name", phone, "party_membership", "affiliation", "organisation", "home_node"]
+        return [
+            "name",
+            "current_roles",
+            phone,
+            "party_membership",
+            "affiliation",
+            "organisation",
+            "home_node",
+        ]
+
+    @admin.display(description=_("current roles"))
+    def current_roles(self, obj: Staff) -> str:
+        return "、".join(
+            _("%(role)s (%(unit)s)") % {"role": a.get_role_display(), "unit": a.node.display_name}
+            for a in obj.current_assignments  # type: ignore[attr-defined]
+        )
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        # PersonalDataAuditMixin audits the permission's full views; this, the team rule's.
+        response = super().changelist_view(request, extra_context)
+        if self._team_rule_only(request) and "cl" in getattr(response, "context_data", {}):
+            personal_data.log_phones_shown(
+                user=request.user,
+                what=str(self.audit_list_label),
+                staff_ids=[s.pk for s in response.context_data["cl"].result_list],
+            )
+        return response
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if (
+            self._team_rule_only(request)
+            and request.method == "GET"
+            and response.status_code == 200
+        ):
+            personal_data.log_phones_shown(
+                user=request.user, what=str(self.audit_detail_label), staff_ids=[int(object_id)]
+            )
+        return response
+
+    def _team_rule_only(self, request: HttpRequest) -> bool:
+        return not personal_data.phones_in_full(request.user).everyone
+
+    def _phone_in_full(self, request: HttpRequest, obj: Staff | None) -> bool:
+        return obj is None or personal_data.phones_in_full(request.user).of(obj.pk)
 
     def get_fields(self, request: HttpRequest, obj: Staff | None = None) -> Any:
-        if obj is None or personal_data.may_see(request.user):
+        if self._phone_in_full(request, obj):
             return self.fields
         return [("shown_phone" if f == "phone" else f) for f in self.fields]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Staff | None = None) -> list[str]:
         # Linking a login account decides what someone may see: superusers only.
         readonly = [] if request.user.is_superuser else ["user"]
-        if obj is not None and not personal_data.may_see(request.user):
+        if not self._phone_in_full(request, obj):
             readonly.append("shown_phone")
         return readonly
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular import openapi
-from drf_spectacular.plumbing import force_instance
+from drf_spectacular.plumbing import force_instance, get_view_model
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -32,7 +32,7 @@ DETAIL = inline_serializer("Detail", fields={"detail": serializers.CharField()})
 INVALID = {
     "type": "object",
     "additionalProperties": {},
-    "description": 'Each invalid field with its messages, e.g. {"page": ["…"]}.',
+    "description": _('Each invalid field with its messages, e.g. {"page": ["…"]}.'),
 }
 
 
@@ -41,7 +41,22 @@ def _uploads_files(serializer: Any) -> bool:
     return any(isinstance(field, serializers.FileField) for field in fields.values())
 
 
+# The tags of the endpoints without a model of their own (a model's is its plural name).
+TAGS_WITHOUT_MODEL = {"coverage": _("Staffing coverage")}
+
+
 class AutoSchema(openapi.AutoSchema):
+    def get_tags(self) -> list[str]:
+        """One tag per resource, in the reader's language.
+
+        drf-spectacular's default, the path's first part, is "v1" for every operation.
+        """
+        model = get_view_model(self.view, emit_warnings=False)
+        if model is not None:
+            return [str(model._meta.verbose_name_plural)]
+        resource = self._tokenize_path()[1:2] or self._tokenize_path()[:1]
+        return [str(TAGS_WITHOUT_MODEL.get(part, part)) for part in resource]
+
     def map_parsers(self) -> list[Any]:
         media_types = super().map_parsers()
         serializer = force_instance(self.get_request_serializer())

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, Subquery
 
 from grids.models import Assignment, Node
 
@@ -53,13 +53,37 @@ class Scope:
             )
         )
 
-    def q_by_columns(self, columns: dict[int, str], prefix: str = "") -> Q:
+    def q_by_columns(
+        self, columns: dict[int, str], prefix: str = "", tree_path: str | None = None
+    ) -> Q:
         """A filter on rows that carry each ancestor as a column (level -> column name).
 
         Rows such as households store their street, community, grid, … ids,
-        so the subtree test is an equality on one indexed column.
+        so the subtree test is an equality on one indexed column. With
+        `tree_path` (the node the row hangs from, e.g. "stairwell__"), a subtree
+        below the street also bounds that node's lft: it says nothing new, but
+        lets a list sorted in tree order walk the (tree_id, lft) index over the
+        community's range alone instead of sorting the whole street's rows. The
+        range is read in the query itself (three primary-key subqueries, run once):
+        the scope's own copy may predate a node inserted since, and a stale range
+        would drop the rows at its end.
         """
-        return self._any(lambda s: Q(**{f"{prefix}{columns[s.level]}_id": s.node_id}))
+
+        def inside(s: Subtree) -> Q:
+            condition = Q(**{f"{prefix}{columns[s.level]}_id": s.node_id})
+            if tree_path is not None and s.level > 0:
+                node = f"{prefix}{tree_path}"
+                at = Node.objects.filter(pk=s.node_id)
+                condition &= Q(
+                    **{
+                        f"{node}tree_id": Subquery(at.values("tree_id")),
+                        f"{node}lft__gte": Subquery(at.values("lft")),
+                        f"{node}rght__lte": Subquery(at.values("rght")),
+                    }
+                )
+            return condition
+
+        return self._any(inside)
 
     @property
     def is_empty(self) -> bool:

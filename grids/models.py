@@ -101,6 +101,10 @@ class Node(MPTTModel):
     class Meta:
         verbose_name = _("node")
         verbose_name_plural = _("nodes")
+        # django-mptt adds this index to the model class but not to the migration
+        # state, so no migration ever created it; declared here (same name, so mptt
+        # does not add a second) and created by 0003. Lists in tree order walk it.
+        indexes = [models.Index(fields=["tree_id", "lft"], name="grids_node_tree_id_lft_idx")]
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.code})"

@@ -8,16 +8,20 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
+    Case,
     Count,
     Exists,
     IntegerField,
     Model,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
+    When,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 
@@ -206,3 +210,63 @@ def coverage_gaps(*, user: Any, root: Node | None = None) -> list[CoverageGap]:
                 gaps.append(CoverageGap(node=node, missing=missing))
     gaps.sort(key=lambda g: (g.node.tree_id, g.node.lft))
     return gaps
+
+
+# The team's leader first, then the "一长二员" and the others in the order Role lists them.
+_ROLE_ORDER = Case(
+    *(When(role=role, then=Value(i)) for i, role in enumerate(Role.values)),
+    output_field=IntegerField(),
+)
+
+
+def current_team(*, user: Any, node: Node) -> AssignmentQuerySet:
+    """Who serves at a stairwell now, or at a micro-grid and its stairwells, in one query.
+
+    A micro-grid leader coordinates the 一长二员 of the stairwells under them,
+    so a micro-grid's team includes theirs, listed unit by unit.
+    """
+    here = Q(node=node)
+    if node.level == Level.MICRO_GRID:
+        here |= Q(node__parent=node)
+    return (
+        visible_assignments(user)
+        .current()
+        .filter(here)
+        .select_related("staff", "node")
+        .order_by("node__lft", _ROLE_ORDER, "staff__name", "pk")
+    )
+
+
+def with_current_roles(staff: Iterable[Staff], *, user: Any) -> list[Staff]:
+    """Set `current_assignments` (in the jurisdiction, with their nodes) on a page of staff,
+    in one query."""
+    staff = list(staff)
+    prefetch_related_objects(
+        staff,
+        Prefetch(
+            "assignments",
+            queryset=visible_assignments(user)
+            .current()
+            .select_related("node")
+            .order_by(_ROLE_ORDER, "pk"),
+            to_attr="current_assignments",
+        ),
+    )
+    return staff
+
+
+def led_stairwell_team(user: Any) -> frozenset[int]:
+    """Who serves now at the stairwells `user` currently leads (楼道长), the leader included."""
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    led = Assignment.objects.current().filter(staff__user=user, role=Role.STAIRWELL_LEADER)
+    return frozenset(
+        Assignment.objects.current()
+        .filter(node__in=led.values("node_id"))
+        .values_list("staff_id", flat=True)
+    )
+
+
+def serving_as(role: str, *, user: Any) -> Exists:
+    """A filter on staff: holding `role` now, somewhere in the user's jurisdiction."""
+    return Exists(visible_assignments(user).current().filter(staff=OuterRef("pk"), role=role))

@@ -443,3 +443,83 @@ class ImportBatchEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class ExportJob(models.Model):
+    """One export of the household or person list, written by a worker (residents.exports).
+
+    A whole street's register takes tens of seconds to write; the browser
+    follows the job on a status page instead of waiting on one request. What
+    was asked is kept as the list's own query string and read again through
+    the list when the job runs, for the user as they are then.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting for a worker")
+        RUNNING = "running", _("Exporting")
+        DONE = "done", _("Ready to download")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    # Which state may follow which (the django-oscar style pipeline). A job that
+    # lost its worker is failed by the sweeper, never restarted: the user asks again.
+    PIPELINE: dict[str, frozenset[str]] = {
+        State.QUEUED: frozenset({State.RUNNING, State.FAILED}),
+        State.RUNNING: frozenset({State.DONE, State.FAILED}),
+        State.DONE: frozenset({State.EXPIRED}),
+        State.FAILED: frozenset(),
+        State.EXPIRED: frozenset(),
+    }
+    WORKING: frozenset[str] = frozenset({State.QUEUED, State.RUNNING})
+
+    class Source(models.TextChoices):
+        HOUSEHOLDS = "residents.household", _("households")
+        PERSONS = "residents.person", _("persons")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    source = models.CharField(_("list"), max_length=40, choices=Source.choices)
+    # The change list's filters and search, as its query string.
+    query = models.TextField(_("filters and search"), blank=True)
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    file_format = models.CharField(_("format"), max_length=8, choices=Format.choices)
+    # Headers and messages in the language the user asked in.
+    language = models.CharField(_("language"), max_length=15, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows written"), default=0)
+    # Decided when the job runs, by the user's permission at that moment.
+    masked = models.BooleanField(_("masked"), default=True)
+    content = models.BinaryField(_("file"), editable=False, default=bytes)
+    # The exported records, for the access log written at each download.
+    object_ids = models.TextField(_("records"), blank=True, editable=False)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Moved on by every state change and progress report: a job that stays
+    # queued or running with no sign of life lost its worker.
+    touched_at = models.DateTimeField(_("last activity"), default=timezone.now)
+    # The file holds personal data: deleted after this, the record stays.
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.file_format} ({self.get_state_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0

@@ -6,12 +6,13 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import CharField, Count, F, Q, QuerySet, Value
 from django.utils import timezone
 
 from grids.jurisdiction import scope_for
-from grids.models import Node
-from residents import idnumbers
+from grids.models import Level, Node
+from grids.search import stairwells_shown_as
+from residents import addresses, idnumbers
 from residents.models import (
     ANCESTOR_FIELDS,
     Household,
@@ -26,11 +27,15 @@ from residents.models import (
 
 
 def visible_households(user: Any) -> QuerySet[Household]:
-    return Household.objects.filter(scope_for(user).q_by_columns(ANCESTOR_FIELDS))
+    return Household.objects.filter(
+        scope_for(user).q_by_columns(ANCESTOR_FIELDS, tree_path="stairwell__")
+    )
 
 
 def visible_persons(user: Any) -> QuerySet[Person]:
-    return Person.objects.filter(scope_for(user).q_by_columns(ANCESTOR_FIELDS, "household__"))
+    return Person.objects.filter(
+        scope_for(user).q_by_columns(ANCESTOR_FIELDS, "household__", tree_path="stairwell__")
+    )
 
 
 def visible_life_events(user: Any) -> QuerySet[LifeEvent]:
@@ -72,10 +77,28 @@ def person_search(term: str) -> Q:
 
 
 def household_search(term: str) -> Q:
-    """Households by room, 户号, or any member (name, full ID number, phone)."""
+    """Households by room, 户号, address, or any member (name, full ID number, phone).
+
+    The address is matched as the list shows it (和达城1幢1单元101, or the
+    stairwell alone) and as registers write it (和达城1-1-101): the import's
+    own address reading, so what imports is what a search finds.
+    """
     term = term.strip()
     members = Person.objects.filter(person_search(term)).values("household_id")
-    return Q(number=term) | Q(room=term) | Q(pk__in=members)
+    found = Q(number=term) | Q(room=term) | Q(pk__in=members)
+    found |= Q(stairwell__in=stairwells_shown_as(term, whole=True))
+    parsed = addresses.parse(term)
+    if parsed is not None:
+        stairwells = (
+            Node.objects.filter(level=Level.STAIRWELL, building=parsed.building)
+            .exclude(compound="")
+            .alias(typed=Value(parsed.prefix, output_field=CharField()))
+            .filter(typed__contains=F("compound"))
+        )
+        if parsed.unit:
+            stairwells = stairwells.filter(unit=parsed.unit)
+        found |= Q(room=parsed.room, stairwell__in=stairwells)
+    return found
 
 
 # The "四掌握" lists.

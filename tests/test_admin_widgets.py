@@ -22,7 +22,7 @@ from django.utils.html import escape
 
 from grids.admin import ScopedRawIdWidget
 from grids.models import Staff
-from residents.admin import LifeEventAdmin
+from residents.admin.events import LifeEventAdmin
 from residents.models import LifeEvent, Person
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)

@@ -102,7 +102,7 @@ def test_what_frank_sees_everywhere_hides_the_birth_date(api_as, admin_as, frank
 
 def test_a_sort_by_birth_date_is_not_offered_to_frank(admin_as, frank, roster):
     """Sorting the masked rows by their birth dates would order them by the hidden digits."""
-    from residents.admin import PersonAdmin
+    from residents.admin.persons import PersonAdmin
 
     page = admin_as(frank).get(reverse("admin:residents_person_changelist"))
     columns = PersonAdmin(Person, None).get_list_display(page.wsgi_request)
