@@ -117,20 +117,21 @@ class StaffViewSet(
     def get_serializer_context(self) -> dict[str, Any]:
         return {
             **super().get_serializer_context(),
-            "unmask": personal_data.may_see(self.request.user),
+            # The admin's rule: the permission, or a stairwell leader's own team.
+            "phones": personal_data.phones_in_full(self.request.user),
         }
 
     @extend_schema(parameters=[StaffQuery])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
         ids = [row["id"] for row in response.data["results"]]
-        personal_data.log_if_unmasked(user=request.user, what="API staff list", ids=ids)
+        personal_data.log_phones_shown(user=request.user, what="API staff list", staff_ids=ids)
         return response
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().retrieve(request, *args, **kwargs)
-        personal_data.log_if_unmasked(
-            user=request.user, what="API staff detail", ids=[response.data["id"]]
+        personal_data.log_phones_shown(
+            user=request.user, what="API staff detail", staff_ids=[response.data["id"]]
         )
         return response
 

@@ -11,6 +11,6 @@ class GridsConfig(AppConfig):
         # INSTALLED_APPS): every registered admin accepts only its filters' lookups.
         from django.contrib import admin
 
-        from grids.admin import offer_only_filter_lookups
+        from grids.admin.mixins import offer_only_filter_lookups
 
         offer_only_filter_lookups(admin.site)

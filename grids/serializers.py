@@ -95,8 +95,9 @@ class StaffSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance: Staff) -> dict[str, Any]:
         data = super().to_representation(instance)
+        phones = self.context.get("phones")
         data["phone"] = personal_data.shown_phone(
-            instance.phone, full=self.context.get("unmask", False)
+            instance.phone, full=phones is not None and phones.of(instance.pk)
         )
         return data
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from grids.models import Node
 from residents.models import ImportBatch, Person
@@ -24,6 +25,10 @@ class Link:
 
 
 class StartAdminSite(admin.AdminSite):
+    site_header = gettext_lazy("Micro-grid administration")
+    site_title = gettext_lazy("Micro-grid administration")
+    index_title = gettext_lazy("Street workbench")
+
     def index(self, request: HttpRequest, extra_context: Any = None) -> TemplateResponse:
         context = {
             "start_units": selectors.unit_counts(user=request.user),

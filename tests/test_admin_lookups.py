@@ -24,7 +24,7 @@ from django.urls import reverse
 from import_export.admin import ExportMixin
 from rest_framework.authtoken.models import Token
 
-from grids.admin import OfferedLookupsMixin
+from grids.admin.mixins import OfferedLookupsMixin
 from grids.models import Level, Node, Role, Staff
 from residents import services
 from residents.models import Household, Person, Tag

@@ -20,7 +20,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils.html import escape
 
-from grids.admin import ScopedRawIdWidget
+from grids.admin.mixins import ScopedRawIdWidget
 from grids.models import Staff
 from residents.admin.events import LifeEventAdmin
 from residents.models import LifeEvent, Person

@@ -7,7 +7,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from residents import idnumbers, register_import, services
-from residents.admin.imports import TEMPLATE_SKIPS
+from residents.import_template import TEMPLATE_SKIPS
 from residents.models import ImportBatch
 from tests.conftest import PASSWORD
 from tests.support import chromium, idn

@@ -309,3 +309,17 @@ def test_stairwell_page_in_the_browser_shows_the_team_masked(live_server, commun
         ]
         html = page.content()
         assert not [s.phone for s in team if s.phone in html]
+
+
+def test_the_staff_api_follows_the_same_rule(api_as, lily, stairwells, teams):
+    """The API shows a stairwell leader what the admin does: their own team in full, audited."""
+    phones = {
+        row["id"]: row["phone"] for row in api_as(lily).get("/api/v1/staff/").json()["results"]
+    }
+    own, other = teams
+    assert all(phones[s.pk] == s.phone for s in own)
+    assert all(s.pk not in phones or phones[s.pk] != s.phone for s in other)
+    logged = AccessLog.objects.get(what="API staff list")
+    assert set(logged.object_ids.split(",")) == {str(s.pk) for s in own}
+    detail = api_as(lily).get(f"/api/v1/staff/{own[1].pk}/").json()
+    assert detail["phone"] == own[1].phone

@@ -22,7 +22,7 @@ from import_export.forms import SelectableFieldsExportForm
 
 from common.tabular import escape_formula
 from grids import personal_data
-from grids.admin import (
+from grids.admin.mixins import (
     JurisdictionAdminMixin,
 )
 from grids.models import Level

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from grids.admin import (
+from grids.admin.mixins import (
     OfferedLookupsMixin,
 )
 from residents import services

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields
 
 from grids import personal_data
-from grids.admin import (
+from grids.admin.mixins import (
     SelectorSearchMixin,
 )
 from residents import selectors, services

@@ -1,0 +1,224 @@
+"""What the preview of a checked import shows beyond its problems: the first rows as
+the import reads them and the warnings (an ignored column, a default taken)."""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.utils import translation
+from django.utils.translation import gettext
+
+from common.tabular import (
+    HEADER_SEARCH_ROWS,
+    FileRejected,
+    Problem,
+    Table,
+    column_letter,
+    iter_raw_rows,
+)
+from grids.jurisdiction import Scope, scope_for
+from grids.models import Node
+from grids.personal_data import shown_cell
+from residents import register_import
+from residents.models import (
+    HousingStatus,
+    ImportBatch,
+    Relation,
+    ResidenceType,
+)
+from residents.values import RELATION_WORDS, word
+
+# What the row check reads an empty cell of these columns as (and a relation it
+# does not know), where it does not refuse the row: the preview warns of each.
+DEFAULTS = {
+    "relation": Relation.OTHER,
+    "residence_type": ResidenceType.REGISTERED,
+    "housing_status": HousingStatus.OWNER_OCCUPIED,
+}
+# The preview shows this many rows as the import reads them.
+PREVIEW_ROWS = 10
+# Reading a street's register again takes seconds: a batch's preview is made once
+# (per status and language; masked, so anyone who sees the batch may see it).
+PREVIEW_CACHE_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class ProblemKind:
+    label: str
+    count: int
+
+
+def problem_kinds(batch: ImportBatch) -> list[ProblemKind]:
+    """Every kind of problem of a report with how often it occurs, commonest first."""
+    summary = batch.summary or {}
+    examples = summary.get("error_examples", {})
+    counts = summary.get("error_counts", {}).get("by_code", {})
+    return [
+        ProblemKind(examples.get(code, code), n)
+        for code, n in sorted(counts.items(), key=lambda item: -item[1])
+    ]
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    line: int
+    cells: list[str]  # the file's cells of the columns the import reads, masked
+    read_as: str  # what the import makes of the row, or that it has problems
+
+
+@dataclass
+class Preview:
+    """The first rows as the import reads them, and every warning (the first PROBLEMS_KEPT)."""
+
+    columns: list[tuple[str, str]]  # (the file's header, the field it feeds)
+    rows: list[PreviewRow]
+    warnings: list[Problem]
+    warning_total: int
+    warning_kinds: list[ProblemKind]
+
+    @property
+    def warnings_not_listed(self) -> int:
+        return self.warning_total - len(self.warnings)
+
+
+def _read_as(row: Any, stairwells: dict[int, str]) -> str:
+    """A checked row in words, personal data masked (the preview is read like the report)."""
+    return "，".join(
+        [
+            f"{stairwells.get(row.stairwell_id, '')} {row.room}",
+            row.number or gettext("(no household number)"),
+            row.name,
+            str(Relation(row.relation).label),
+            gettext("born %(year)d") % {"year": row.birth_date.year},
+        ]
+    )
+
+
+def _shown(column: str, text: str) -> str:
+    """A cell as the report would quote it; a birth date, which the ID mask hides, never."""
+    if column == "birth_date":
+        return "*" * len(text)
+    return shown_cell(text)
+
+
+def _preview_rows(table: Table, batch: ImportBatch) -> list[PreviewRow]:
+    """The first rows through the engine's own check, so they read as the import reads them."""
+    head = Table(columns=table.columns, rows=table.rows[:PREVIEW_ROWS])
+    scope = scope_for(batch.user) if batch.user else Scope(everything=True)
+    checker = register_import._Checker(head, scope)
+    checked = {row.line: row for row in checker.check(lambda done, total: None)}
+    stairwells = Node.objects.filter(pk__in={r.stairwell_id for r in checked.values()})
+    names = {n.pk: n.display_name for n in stairwells}
+    bad = gettext("has problems, listed below")
+    return [
+        PreviewRow(
+            line,
+            [_shown(name, cells.get(name, "")) for name in table.columns],
+            _read_as(checked[line], names) if line in checked else bad,
+        )
+        for line, cells in head.rows
+    ]
+
+
+def _ignored_columns(data: bytes, batch: ImportBatch, table: Table) -> Iterator[Problem]:
+    """A header cell the import does not know: its column is not read at all."""
+    known = set(table.columns.values())
+    rows = iter_raw_rows(data, batch.filename)
+    for line, cells in zip(range(1, HEADER_SEARCH_ROWS + 1), rows, strict=False):
+        if known <= {c.strip() for c in cells}:
+            for index, cell in enumerate(c.strip() for c in cells):
+                if cell and cell not in known:
+                    yield Problem(
+                        line,
+                        shown_cell(cell),
+                        "ignored_column",
+                        gettext("Column %(letter)s, “%(header)s”, is not one the import reads.")
+                        % {"letter": column_letter(index), "header": shown_cell(cell)},
+                    )
+            return
+
+
+def _defaulted_cells(table: Table, column: str, default: Any) -> Iterator[Problem]:
+    """Cells of one column that the import reads as its default, by line."""
+    header = table.columns.get(column)
+    if header is None:
+        return  # an absent column leaves the stored values alone
+    for line, cells in table.rows:
+        text = cells.get(column, "")
+        if not text:
+            yield Problem(
+                line,
+                header,
+                f"empty_{column}",
+                gettext("The cell is empty: read as %(default)s.") % {"default": default.label},
+            )
+        elif column == "relation" and word(text) not in RELATION_WORDS:
+            yield Problem(
+                line,
+                header,
+                "unknown_relation",
+                gettext("Unknown relation “%(value)s”: read as %(other)s.")
+                % {"value": shown_cell(text), "other": default.label},
+            )
+
+
+def _warnings(
+    data: bytes, batch: ImportBatch, table: Table
+) -> tuple[list[Problem], Counter[str], dict[str, str]]:
+    """The first PROBLEMS_KEPT warnings by line, and every one counted by kind.
+
+    Kept as the report keeps its problems: a file with an empty column has a
+    warning on every line, and only the first are worth listing.
+    """
+    sources = [
+        _ignored_columns(data, batch, table),
+        *(_defaulted_cells(table, column, default) for column, default in DEFAULTS.items()),
+    ]
+    kept: list[Problem] = []
+    counts: Counter[str] = Counter()
+    examples: dict[str, str] = {}
+    for warning in heapq.merge(*sources, key=lambda w: (w.line, w.column)):
+        counts[warning.code] += 1
+        examples.setdefault(warning.code, warning.message)
+        if len(kept) < register_import.PROBLEMS_KEPT:
+            kept.append(warning)
+    return kept, counts, examples
+
+
+def preview(batch: ImportBatch) -> Preview | None:
+    """The preview of a checked batch, before it is confirmed; None once the file is gone."""
+    if batch.status not in {ImportBatch.Status.CHECKED, ImportBatch.Status.REJECTED}:
+        return None
+    key = f"import-preview:{batch.pk}:{batch.status}:{batch.touched_at.timestamp()}"
+    key += f":{translation.get_language()}"
+    made: Preview | None = cache.get(key)
+    if made is None:
+        made = _make_preview(batch)
+        cache.set(key, made, PREVIEW_CACHE_SECONDS)
+    return made
+
+
+def _make_preview(batch: ImportBatch) -> Preview | None:
+    """The first rows and the warnings, read again from the stored upload."""
+    data = bytes(batch.upload)  # deferred on the batch's page: read only here
+    if not data:
+        return None
+    try:
+        table = register_import.read_register(data, batch.filename)
+    except FileRejected:
+        return None  # the report says why
+    warnings, counts, examples = _warnings(data, batch, table)
+    return Preview(
+        columns=[
+            (header, register_import.COLUMN_LABELS[name]) for name, header in table.columns.items()
+        ],
+        rows=_preview_rows(table, batch),
+        warnings=warnings,
+        warning_total=counts.total(),
+        warning_kinds=[ProblemKind(examples[c], n) for c, n in counts.most_common()],
+    )
