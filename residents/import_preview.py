@@ -26,20 +26,11 @@ from grids.models import Node
 from grids.personal_data import shown_cell
 from residents import register_import
 from residents.models import (
-    HousingStatus,
     ImportBatch,
     Relation,
-    ResidenceType,
 )
 from residents.values import RELATION_WORDS, word
 
-# What the row check reads an empty cell of these columns as (and a relation it
-# does not know), where it does not refuse the row: the preview warns of each.
-DEFAULTS = {
-    "relation": Relation.OTHER,
-    "residence_type": ResidenceType.REGISTERED,
-    "housing_status": HousingStatus.OWNER_OCCUPIED,
-}
 # The preview shows this many rows as the import reads them.
 PREVIEW_ROWS = 10
 # Reading a street's register again takes seconds: a batch's preview is made once
@@ -177,7 +168,10 @@ def _warnings(
     """
     sources = [
         _ignored_columns(data, batch, table),
-        *(_defaulted_cells(table, column, default) for column, default in DEFAULTS.items()),
+        *(
+            _defaulted_cells(table, column, default)
+            for column, default in register_import.DEFAULTS.items()
+        ),
     ]
     kept: list[Problem] = []
     counts: Counter[str] = Counter()

@@ -131,6 +131,13 @@ PERSON_SOURCE = {
 }
 HOUSEHOLD_COLUMNS = ("number", "housing_status", "area")
 HOUSEHOLD_SOURCE = {"number": "number", "housing_status": "housing_status", "area": "area"}
+# What a row's empty cell in these columns is read as (and, for the relation, a
+# word it does not know); the preview warns of each (residents/import_preview.py).
+DEFAULTS = {
+    "relation": Relation.OTHER,
+    "residence_type": ResidenceType.REGISTERED,
+    "housing_status": HousingStatus.OWNER_OCCUPIED,
+}
 PROGRESS_EVERY = 5000
 # A report keeps this many problems (the first by line) and counts the rest by
 # kind and column: a file that is not a register at all must stay cheap to
@@ -417,10 +424,10 @@ class _Checker:
                 "bad_phone",
                 _("“%(value)s” is not a phone number.") % {"value": shown_cell(phone)},
             )
-        relation = self.relations[cells.get("relation", "")] or Relation.OTHER
+        relation = self.relations[cells.get("relation", "")] or DEFAULTS["relation"]
         residence_text = cells.get("residence_type", "")
         residence = (
-            self.residence_types[residence_text] if residence_text else ResidenceType.REGISTERED
+            self.residence_types[residence_text] if residence_text else DEFAULTS["residence_type"]
         )
         if residence is None:
             self.problem(
@@ -441,7 +448,7 @@ class _Checker:
             )
         housing_text = cells.get("housing_status", "")
         housing = (
-            self.housing_statuses[housing_text] if housing_text else HousingStatus.OWNER_OCCUPIED
+            self.housing_statuses[housing_text] if housing_text else DEFAULTS["housing_status"]
         )
         if housing is None:
             self.problem(

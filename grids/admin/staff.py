@@ -132,33 +132,9 @@ class StaffAdmin(
             for a in obj.current_assignments  # type: ignore[attr-defined]
         )
 
-    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
-        # PersonalDataAuditMixin audits the permission's full views; this, the team rule's.
-        response = super().changelist_view(request, extra_context)
-        if self._team_rule_only(request) and "cl" in getattr(response, "context_data", {}):
-            personal_data.log_phones_shown(
-                user=request.user,
-                what=str(self.audit_list_label),
-                staff_ids=[s.pk for s in response.context_data["cl"].result_list],
-            )
-        return response
-
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
-    ) -> Any:
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if (
-            self._team_rule_only(request)
-            and request.method == "GET"
-            and response.status_code == 200
-        ):
-            personal_data.log_phones_shown(
-                user=request.user, what=str(self.audit_detail_label), staff_ids=[int(object_id)]
-            )
-        return response
-
-    def _team_rule_only(self, request: HttpRequest) -> bool:
-        return not personal_data.phones_in_full(request.user).everyone
+    def log_shown(self, request: HttpRequest, what: str, ids: list[int]) -> None:
+        # Phones shown in full under either rule: the permission, or a leader's own team.
+        personal_data.log_phones_shown(user=request.user, what=what, staff_ids=ids)
 
     def _phone_in_full(self, request: HttpRequest, obj: Staff | None) -> bool:
         return obj is None or personal_data.phones_in_full(request.user).of(obj.pk)

@@ -75,6 +75,23 @@ class PersonCommunityFilter(CommunityFilter):
     field = "household__community_id"
 
 
+class MaskedPersonColumns:
+    """A person's ID number, phone and birth date as read-only masked columns, for the
+    pages that show a person to a user who may not see them in full."""
+
+    @admin.display(description=_("ID number"))
+    def shown_id(self, obj: Person) -> str:
+        return personal_data.shown_id_number(obj.id_number, full=False)
+
+    @admin.display(description=_("phone"))
+    def shown_phone(self, obj: Person) -> str:
+        return personal_data.shown_phone(obj.phone, full=False)
+
+    @admin.display(description=_("birth date"))
+    def shown_birth(self, obj: Person) -> str:
+        return personal_data.shown_birth_date(obj.birth_date, full=False)
+
+
 class SafeResource(resources.ModelResource):
     """Exports with translated headers and every formula-like cell made inert."""
 

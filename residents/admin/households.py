@@ -20,6 +20,7 @@ from residents import selectors, services
 from residents.admin.common import (
     AuditedExportMixin,
     CommunityFilter,
+    MaskedPersonColumns,
     RosterAdminMixin,
     SafeResource,
 )
@@ -30,7 +31,7 @@ from residents.models import (
 )
 
 
-class MemberInline(admin.TabularInline):
+class MemberInline(MaskedPersonColumns, admin.TabularInline):
     """Members, read-only here; each links to the person's own page. ID numbers and
     birth dates are shown as the person list shows them to the same user: in full
     to who may see them (and logged by HouseholdAdmin.change_view), masked otherwise."""
@@ -69,14 +70,6 @@ class MemberInline(admin.TabularInline):
     @admin.display(description=_("ID number"))
     def full_id(self, obj: Person) -> str:
         return obj.id_number or ""
-
-    @admin.display(description=_("ID number"))
-    def shown_id(self, obj: Person) -> str:
-        return personal_data.shown_id_number(obj.id_number, full=False)
-
-    @admin.display(description=_("birth date"))
-    def shown_birth(self, obj: Person) -> str:
-        return personal_data.shown_birth_date(obj.birth_date, full=False)
 
 
 class HouseholdResource(SafeResource):

@@ -28,6 +28,7 @@ from grids.selectors import visible_nodes
 from residents import idnumbers, selectors, services
 from residents.admin.common import (
     AuditedExportMixin,
+    MaskedPersonColumns,
     PersonCommunityFilter,
     RosterAdminMixin,
     SafeResource,
@@ -118,6 +119,7 @@ class FullPersonForm(PersonForm):
 
 @admin.register(Person)
 class PersonAdmin(
+    MaskedPersonColumns,
     ReadableHistoryMixin,
     PersonalDataAuditMixin,
     SelectorSearchMixin,
@@ -211,18 +213,6 @@ class PersonAdmin(
         if obj is not None and "id_number" in form.base_fields:
             form.base_fields["id_number"].initial = obj.id_number
         return form
-
-    @admin.display(description=_("ID number"))
-    def shown_id(self, obj: Person) -> str:
-        return personal_data.shown_id_number(obj.id_number, full=False)
-
-    @admin.display(description=_("phone"))
-    def shown_phone(self, obj: Person) -> str:
-        return personal_data.shown_phone(obj.phone, full=False)
-
-    @admin.display(description=_("birth date"))
-    def shown_birth(self, obj: Person) -> str:
-        return personal_data.shown_birth_date(obj.birth_date, full=False)
 
     @admin.display(description=_("household"), ordering="household__room")
     def household_link(self, obj: Person) -> str:
