@@ -21,7 +21,7 @@ each, both imports' peak resident memory and the undo's time against the
 import's.
 
 The baseline that counts is the write floor: the rows the import wrote
-(households, persons and their history rows), COPYed in binary into fresh
+(flats, households, persons and their history rows), COPYed in binary into fresh
 tables with the same indexes and committed, without foreign-key checks and
 with no Python in the loop. No importer that keeps these tables can beat it;
 ratio_vs_floor = floor seconds ÷ import seconds (target ≥ 0.33, issue 9 §3).
@@ -56,7 +56,8 @@ from benchmarks.scratch import scratch_database  # noqa: E402
 from grids.demo import DEMO_STREET_CODE, SCALES, tree_rows  # noqa: E402
 from grids.models import Node  # noqa: E402
 from grids.tree_import import load_street  # noqa: E402
-from residents.demo import HEADER, register_file  # noqa: E402
+from residents.demo import HEADER, csv_file, register_rows, street_stairwells  # noqa: E402
+from residents.demo_owners import OWNER_HEADER, owner_rows  # noqa: E402
 from residents.models import ImportBatch, Person  # noqa: E402
 from residents.services import undo_import  # noqa: E402
 
@@ -80,19 +81,28 @@ def copy_baseline(data: bytes, rows: int) -> float:
     return elapsed
 
 
-FLOOR_TABLES = (
+REGISTER_TABLES = (
     "residents_household",
     "residents_person",
+    "residents_flat",
     "residents_historicalhousehold",
     "residents_historicalperson",
+    "residents_historicalflat",
+)
+# What the owners' roll writes: its owners and their titles (its few new flats aside).
+ROLL_TABLES = (
+    "residents_owner",
+    "residents_ownership",
+    "residents_historicalowner",
+    "residents_historicalownership",
 )
 
 
-def write_floor() -> float:
+def write_floor(tables: tuple[str, ...]) -> float:
     """Seconds to COPY the imported rows into same-shaped, same-indexed tables and commit."""
     dumps = {}
     with connection.cursor() as cursor:
-        for table in FLOOR_TABLES:
+        for table in tables:
             with cursor.copy(f"COPY (SELECT * FROM {table}) TO STDOUT (FORMAT BINARY)") as copy:
                 dumps[table] = b"".join(bytes(chunk) for chunk in copy)
             cursor.execute(f"CREATE TABLE floor_{table} (LIKE {table} INCLUDING ALL)")
@@ -103,13 +113,13 @@ def write_floor() -> float:
                 copy.write(data)
     elapsed = time.perf_counter() - start
     with connection.cursor() as cursor:
-        for table in FLOOR_TABLES:
+        for table in tables:
             cursor.execute(f"DROP TABLE floor_{table}")
     return elapsed
 
 
-def import_in_a_child(path: str) -> tuple[float, float, dict]:
-    """Run `manage.py import_register` on the file in a fresh process, as a user would.
+def import_in_a_child(path: str, command: str = "import_register") -> tuple[float, float, dict]:
+    """Run `manage.py <command>` on the file in a fresh process, as a user would.
 
     Returns its wall time (Django start-up included), its own peak resident
     memory in MB, and its JSON report.
@@ -121,7 +131,7 @@ def import_in_a_child(path: str) -> tuple[float, float, dict]:
     )
     start = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, "manage.py", "import_register", path, "--json"],
+        [sys.executable, "manage.py", command, path, "--json"],
         cwd=Path(__file__).resolve().parent.parent,
         env={**os.environ, "DATABASE_URL": url},
         stdout=subprocess.PIPE,
@@ -142,28 +152,42 @@ def main() -> None:
     args = parser.parse_args()
     with scratch_database():
         load_street(rows=tree_rows(SCALES["street"]))
-        data, rows = register_file(
-            street=Node.objects.get(code=DEMO_STREET_CODE),
-            persons=args.persons,
-            title="白杨街道实有人口登记表（2026年11月）",
-            encoding="gb18030",
+        stairwells = street_stairwells(Node.objects.get(code=DEMO_STREET_CODE))
+        register = list(register_rows(stairwells, persons=args.persons))
+        rows = len(register)
+        data = csv_file(
+            HEADER, register, title="白杨街道实有人口登记表（2026年11月）", encoding="gb18030"
         )
+        roll_rows = list(owner_rows(register, stairwells))
+        roll = csv_file(OWNER_HEADER, roll_rows, title="白杨街道业主名册", encoding="gb18030")
         copy_seconds = copy_baseline(data, rows)
         with tempfile.NamedTemporaryFile(suffix=".csv") as file:
             file.write(data)
             file.flush()
             ours, peak_mb, result = import_in_a_child(file.name)
             assert not result["errors"], result["errors"][:5]
-            floor_seconds = write_floor()
+            floor_seconds = write_floor(REGISTER_TABLES)
             reimport, reimport_peak_mb, again = import_in_a_child(file.name)
         assert again["unchanged"] == rows and again["persons_created"] == 0
-        first = ImportBatch.objects.filter(status=ImportBatch.Status.APPLIED).earliest("pk")
+        with tempfile.NamedTemporaryFile(suffix=".csv") as file:
+            file.write(roll)
+            file.flush()
+            roll_seconds, roll_peak_mb, roll_result = import_in_a_child(file.name, "import_owners")
+            assert not roll_result["errors"], roll_result["errors"][:5]
+            roll_floor = write_floor(ROLL_TABLES)
+            roll_again, _peak, roll_same = import_in_a_child(file.name, "import_owners")
+        assert roll_same["unchanged"] == len(roll_rows) and roll_same["owners_created"] == 0
+        applied = ImportBatch.objects.filter(status=ImportBatch.Status.APPLIED)
         start = time.perf_counter()
-        undo_import(batch=first)
+        undo_import(batch=applied.filter(kind=ImportBatch.Kind.OWNERS).earliest("pk"))
+        roll_undo = time.perf_counter() - start
+        start = time.perf_counter()
+        undo_import(batch=applied.filter(kind=ImportBatch.Kind.REGISTER).earliest("pk"))
         undo_seconds = time.perf_counter() - start
         assert not Person.objects.exists()
         copy_rate, our_rate = rows / copy_seconds, rows / ours
         print(f"database={connection.vendor} rows={rows} households={result['households_created']}")
+        print(f"flats={result['flats_created']}")
         print(f"copy_rows_per_s={copy_rate:.0f}")
         print(f"import_rows_per_s={our_rate:.0f} import_seconds={ours:.2f}")
         print(f"reimport_unchanged_seconds={reimport:.2f}")
@@ -173,6 +197,14 @@ def main() -> None:
         print(f"ratio_vs_floor={floor_seconds / ours:.2f}")
         print(f"ratio_vs_copy={our_rate / copy_rate:.2f}")
         print(f"floor_ratio_vs_copy={copy_seconds / floor_seconds:.2f}")
+        print(
+            f"roll_rows={len(roll_rows)} roll_owners={roll_result['owners_created']} "
+            f"roll_ownerships={roll_result['ownerships_created']}"
+        )
+        print(f"roll_import_seconds={roll_seconds:.2f} roll_peak_rss_mb={roll_peak_mb:.0f}")
+        print(f"roll_reimport_unchanged_seconds={roll_again:.2f} roll_undo_seconds={roll_undo:.2f}")
+        print(f"roll_write_floor_seconds={roll_floor:.2f}")
+        print(f"roll_ratio_vs_floor={roll_floor / roll_seconds:.2f}")
 
 
 if __name__ == "__main__":

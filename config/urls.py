@@ -10,6 +10,8 @@ from rest_framework.routers import DefaultRouter
 
 from grids import api as grids_api
 from residents import api as residents_api
+from residents import api_flats, api_owners
+from residents.api_transfers import TransferViewSet
 
 
 class SwaggerView(SpectacularSwaggerSplitView):
@@ -27,11 +29,15 @@ router = DefaultRouter()
 router.register("nodes", grids_api.NodeViewSet, basename="node")
 router.register("staff", grids_api.StaffViewSet, basename="staff")
 router.register("assignments", grids_api.AssignmentViewSet, basename="assignment")
+router.register("flats", api_flats.FlatViewSet, basename="flat")
+router.register("owners", api_owners.OwnerViewSet, basename="owner")
 router.register("households", residents_api.HouseholdViewSet, basename="household")
 router.register("persons", residents_api.PersonViewSet, basename="person")
 router.register("life-events", residents_api.LifeEventViewSet, basename="lifeevent")
 router.register("visits", residents_api.VisitViewSet, basename="visit")
 router.register("imports", residents_api.ImportBatchViewSet, basename="importbatch")
+router.register("owner-imports", residents_api.OwnerImportViewSet, basename="ownerimport")
+router.register("transfers", TransferViewSet, basename="transfer")
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
@@ -39,6 +45,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(router.urls)),
     path("api/v1/coverage/", grids_api.CoverageView.as_view(), name="coverage"),
+    path("api/v1/electorate/", api_owners.ElectorateView.as_view(), name="electorate"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/auth/", include("rest_framework.urls")),

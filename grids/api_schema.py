@@ -73,8 +73,12 @@ class AutoSchema(openapi.AutoSchema):
     def _error_responses(self) -> dict[str, OpenApiResponse]:
         has_path_id = "{" in self.path
         is_list = self.method == "GET" and self._is_list_view()
+        # A view that reads declared query parameters refuses a bad one (api_query).
+        takes_query = self.method == "GET" and any(
+            parameter["in"] == "query" for parameter in self._get_parameters()
+        )
         errors = {"403": OpenApiResponse(DETAIL, _("Not logged in, or not permitted."))}
-        if self.method in {"POST", "PUT", "PATCH"} or is_list:
+        if self.method in {"POST", "PUT", "PATCH"} or is_list or takes_query:
             errors["400"] = OpenApiResponse(INVALID, _("Invalid input."))
         if self.method in {"POST", "PUT", "PATCH"}:
             # common.uploads: a body larger than the largest file accepted.

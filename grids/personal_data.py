@@ -46,6 +46,12 @@ def shown_phone(value: str, *, full: bool) -> str:
     return value if full else mask_phone(value)
 
 
+def shown_certificate(value: str | None, *, personal: bool, full: bool) -> str:
+    """An owner's certificate: a natural person's ID number (`personal`) masked as any ID
+    number is; an organisation's unified social credit code is public, shown in full."""
+    return shown_id_number(value, full=full or not personal)
+
+
 @dataclass(frozen=True)
 class PhonesInFull:
     """Whose staff phones one user sees in full: everyone's with the permission, else their

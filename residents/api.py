@@ -65,8 +65,8 @@ class HouseholdViewSet(
             if "community" in params:
                 qs = qs.filter(community=params["community"])
             if "housing_status" in params:
-                qs = qs.filter(housing_status=params["housing_status"])
-        return qs.select_related("stairwell").order_by(
+                qs = qs.filter(flat__housing_status=params["housing_status"])
+        return qs.select_related("stairwell", "flat").order_by(
             "stairwell__tree_id", "stairwell__lft", "room"
         )
 
@@ -80,11 +80,13 @@ class HouseholdViewSet(
         return selectors.attach_member_counts([super().get_object()])[0]
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        household = call_service(services.create_household, **serializer.validated_data)
+        assert isinstance(serializer, HouseholdSerializer)
+        household = call_service(services.create_household, **serializer.service_fields())
         serializer.instance = selectors.attach_member_counts([household])[0]
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
-        data = dict(serializer.validated_data)
+        assert isinstance(serializer, HouseholdSerializer)
+        data = serializer.service_fields()
         data.pop("stairwell", None)
         call_service(services.update_household, household=serializer.instance, **data)
 
@@ -201,6 +203,7 @@ class VisitViewSet(
 class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Register imports: upload, then poll status/progress, read errors, confirm, undo."""
 
+    kind = ImportBatch.Kind.REGISTER
     serializer_class = ImportBatchSerializer
     # Only names the model for the schema (an integer id); get_queryset scopes.
     queryset = ImportBatch.objects.none()
@@ -208,6 +211,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def get_queryset(self) -> QuerySet[ImportBatch]:
         return (
             selectors.visible_batches(self.request.user)
+            .filter(kind=self.kind)
             .select_related("area")
             .defer("upload", "errors")
             .order_by("-created_at")
@@ -225,6 +229,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             data=call_service(services.read_upload, upload=file),
             filename=file.name,
             skip_invalid=upload.validated_data["skip_invalid"],
+            kind=self.kind,
         )
         return Response(ImportBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
 
@@ -256,3 +261,9 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         batch = self.get_object()
         call_service(services.undo_import, batch=batch, user=request.user)
         return Response(ImportBatchSerializer(batch).data)
+
+
+class OwnerImportViewSet(ImportBatchViewSet):
+    """Owners' roll (业主名册) imports: the same steps as the register's."""
+
+    kind = ImportBatch.Kind.OWNERS

@@ -11,7 +11,7 @@ import csv
 import datetime
 import io
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.db.models import Count
 
@@ -64,9 +64,47 @@ def register_rows(
     households = max(1, round(persons / 2.5))
     per_stairwell, extra = divmod(households, len(stairwells))
     number = 0
+
+    def household_rows(
+        members: list[tuple[str, bool, datetime.date]], *, floating: bool, flat: list[str]
+    ) -> Iterator[list[str]]:
+        nonlocal number
+        number += 1
+        surname = rng.choice(SURNAMES)
+        region = rng.choice(REGIONS[3:]) if floating else rng.choice(REGIONS[:3])
+        for relation, male, birth in members:
+            id_number = _id_number(rng, region, birth, male)
+            while id_number in used:
+                id_number = _id_number(rng, region, birth, male)
+            used.add(id_number)
+            name = (
+                (surname if relation != "配偶" else rng.choice(SURNAMES))
+                + rng.choice(GIVEN)
+                + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
+            )
+            adult = birth.year <= 2004
+            party = (
+                "中共党员"
+                if adult and rng.random() < 0.09
+                else ("共青团员" if rng.random() < 0.05 else "群众")
+            )
+            yield [
+                f"H{number:07d}",
+                name,
+                "男" if male else "女",
+                rng.choice(ETHNICITIES),
+                id_number,
+                birth.isoformat(),
+                relation,
+                flat[0],
+                f"1{rng.choice('3589')}{rng.randrange(10**9):09d}" if adult else "",
+                party,
+                "流动人口" if floating else "户籍人口",
+                *flat[1:],
+            ]
+
     for index, (compound, building, unit) in enumerate(stairwells):
         for flat in range(per_stairwell + (1 if index < extra else 0)):
-            number += 1
             floor, door = divmod(flat, 2)
             room = f"{floor + 1}{door + 1:02d}"
             address = f"{compound}{building}幢{unit}单元{room}室"
@@ -75,7 +113,6 @@ def register_rows(
             housing = "出租" if rented else rng.choice(["自住"] * 30 + ["空置", "商用"])
             area = f"{rng.uniform(45, 160):.2f}"
             size = rng.choice([1, 2, 2, 2, 3, 3, 3, 4])
-            surname = rng.choice(SURNAMES)
             head_male = rng.random() < 0.6
             head_birth = _birth(rng, 1945, 1995)
             members = [("户主", head_male, head_birth)]
@@ -93,71 +130,53 @@ def register_rows(
                 )
                 male = rng.random() < 0.5
                 members.append(("子" if male else "女", male, birth))
-            region = rng.choice(REGIONS[3:]) if floating else rng.choice(REGIONS[:3])
-            for relation, male, birth in members:
-                id_number = _id_number(rng, region, birth, male)
-                while id_number in used:
-                    id_number = _id_number(rng, region, birth, male)
-                used.add(id_number)
-                name = (
-                    (surname if relation != "配偶" else rng.choice(SURNAMES))
-                    + rng.choice(GIVEN)
-                    + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
-                )
-                adult = birth.year <= 2004
-                party = (
-                    "中共党员"
-                    if adult and rng.random() < 0.09
-                    else ("共青团员" if rng.random() < 0.05 else "群众")
-                )
-                yield [
-                    f"H{number:07d}",
-                    name,
-                    "男" if male else "女",
-                    rng.choice(ETHNICITIES),
-                    id_number,
-                    birth.isoformat(),
-                    relation,
-                    address,
-                    f"1{rng.choice('3589')}{rng.randrange(10**9):09d}" if adult else "",
-                    party,
-                    "流动人口" if floating else "户籍人口",
-                    housing,
-                    area,
-                ]
+            yield from household_rows(members, floating=floating, flat=[address, housing, area])
+            if rented and rng.random() < 0.3:
+                # 一房多户: a second tenant household registered in the same flat.
+                tenant = [("户主", rng.random() < 0.5, _birth(rng, 1975, 2002))]
+                yield from household_rows(tenant, floating=True, flat=[address, housing, area])
 
 
 # Persons per demo scale: the street has the register of a real street.
 PERSONS = {"tiny": 120, "street": 150_000}
 
 
-def register_file(
-    *, street: Node, persons: int, title: str = "", encoding: str = "utf-8"
-) -> tuple[bytes, int]:
-    """A generated register over `street`'s stairwells as a CSV file, and its number of rows."""
-    stairwells = list(
+def street_stairwells(street: Node) -> list[tuple[str, str, str]]:
+    """(compound, building, unit) of `street`'s stairwells, in tree order."""
+    return list(
         Node.objects.filter(tree_id=street.tree_id, level=Level.STAIRWELL)
         .order_by("lft")
         .values_list("compound", "building", "unit")
     )
+
+
+def csv_file(
+    header: list[str], rows: Iterable[list[str]], *, title: str = "", encoding: str = "utf-8"
+) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     if title:
         writer.writerow([title])
-    writer.writerow(HEADER)
-    count = 0
-    for row in register_rows(stairwells, persons=persons):
-        writer.writerow(row)
-        count += 1
-    return buffer.getvalue().encode(encoding), count
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
 
 
 def seed_roster(*, street: Node, scale: str) -> None:
-    """Import a generated register for every stairwell of `street`, then tag and log a few."""
+    """Import a generated register for every stairwell of `street`, then its owners' roll
+    (residents/demo_owners.py), both through the real imports; then tag and log a few."""
     from residents import services
+    from residents.demo_owners import OWNER_HEADER, owner_rows
+    from residents.models import ImportBatch
 
-    data, _rows = register_file(street=street, persons=PERSONS[scale])
-    services.import_now(data=data, filename="演示登记表.csv")
+    stairwells = street_stairwells(street)
+    rows = list(register_rows(stairwells, persons=PERSONS[scale]))
+    services.import_now(data=csv_file(HEADER, rows), filename="演示登记表.csv")
+    services.import_now(
+        data=csv_file(OWNER_HEADER, owner_rows(rows, stairwells)),
+        filename="演示业主名册.csv",
+        kind=ImportBatch.Kind.OWNERS,
+    )
     _tag_and_log(street)
 
 

@@ -9,7 +9,9 @@ masked by the rule of grids/personal_data.py.
 
 Any model with `history = HistoricalRecords(...)` is read as it is. A model
 with personal data names those fields in PERSONAL_FIELDS; a foreign key to a
-model not yet in RELATED_LOOKUPS needs its scoped lookup there.
+model not yet in RELATED_LOOKUPS needs its scoped lookup there. A flat (named
+by its address) is read like any other: its stairwell, room, use, housing
+status, area, owner and delivery, each under its field's translated name.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from grids import personal_data
 from grids.models import Node
 from grids.selectors import visible_nodes
 from residents import selectors
-from residents.models import ANCESTOR_FIELDS, Household, Person
+from residents.models import ANCESTOR_FIELDS, Flat, Household, Owner, Person
 
 # How a personal field is shown: (value, full=…) -> text, as on every other page.
 Shown = Callable[..., str]
@@ -40,6 +42,11 @@ PERSONAL_FIELDS: dict[type[Model], dict[str, Shown]] = {
         "phone": personal_data.shown_phone,
         "birth_date": personal_data.shown_birth_date,
     },
+    # An organisation's credit code is masked too: an entry is shown without its row's kind.
+    Owner: {
+        "certificate": personal_data.shown_id_number,
+        "phone": personal_data.shown_phone,
+    },
 }
 
 # Where a foreign key's target is looked up to be named: scoped, so a history
@@ -48,11 +55,22 @@ PERSONAL_FIELDS: dict[type[Model], dict[str, Shown]] = {
 RELATED_LOOKUPS: dict[type[Model], Callable[[Any], QuerySet[Any]]] = {
     Node: visible_nodes,
     Household: lambda user: selectors.visible_households(user).select_related("stairwell"),
+    # Named by its address (和达城1幢1单元101). A household's flat is in the
+    # household's stairwell, so whoever sees the household sees its flats.
+    Flat: lambda user: selectors.visible_flats(user).select_related("stairwell"),
+    # An owner's linked resident, named only to who may see them.
+    Person: selectors.visible_persons,
 }
 
 # Copied from the stairwell's ancestors and kept right by the tree services: the
 # stairwell's own entry already says where the record is.
 DERIVED_FIELDS = frozenset(ANCESTOR_FIELDS.values()) - {"stairwell"}
+# A model's own copies of what another of its entries names: a household's
+# stairwell and room are its flat's (kept equal by the services), and the
+# flat's entry gives them as one address.
+COPIED_FIELDS: dict[type[Model], frozenset[str]] = {
+    Household: frozenset({"stairwell", "room"}),
+}
 
 # The prefixes of the change reasons the register import stamps (ImportBatch.history_reason,
 # ImportBatch.undo_reason), each followed by the batch's id.
@@ -99,7 +117,7 @@ def record_history(*, record: Model, user: Any) -> list[HistoryEntry]:
         .select_related("history_user")
         .order_by("history_date", "history_id")
     )
-    fields = _shown_fields(history_model)
+    fields = _shown_fields(history_model, hidden=COPIED_FIELDS.get(type(record), frozenset()))
     values = _values(history_model, record.pk, rows, fields)
     display = _Display(
         full=personal_data.may_see(user),
@@ -118,11 +136,11 @@ def has_personal_data(model: type[Model]) -> bool:
     return model in PERSONAL_FIELDS
 
 
-def _shown_fields(history_model: Any) -> list[Field[Any, Any]]:
+def _shown_fields(history_model: Any, *, hidden: frozenset[str]) -> list[Field[Any, Any]]:
     tracked = [
         f
         for f in history_model.tracked_fields
-        if not f.primary_key and f.name not in DERIVED_FIELDS
+        if not f.primary_key and f.name not in DERIVED_FIELDS | hidden
     ]
     return [*tracked, *history_model._history_m2m_fields]
 

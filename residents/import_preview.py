@@ -24,7 +24,7 @@ from common.tabular import (
 from grids.jurisdiction import Scope, scope_for
 from grids.models import Node
 from grids.personal_data import shown_cell
-from residents import register_import
+from residents import import_engine, register_rows
 from residents.models import (
     ImportBatch,
     Relation,
@@ -101,7 +101,7 @@ def _preview_rows(table: Table, batch: ImportBatch) -> list[PreviewRow]:
     """The first rows through the engine's own check, so they read as the import reads them."""
     head = Table(columns=table.columns, rows=table.rows[:PREVIEW_ROWS])
     scope = scope_for(batch.user) if batch.user else Scope(everything=True)
-    checker = register_import._Checker(head, scope)
+    checker = register_rows.Checker(head, scope)
     checked = {row.line: row for row in checker.check(lambda done, total: None)}
     stairwells = Node.objects.filter(pk__in={r.stairwell_id for r in checked.values()})
     names = {n.pk: n.display_name for n in stairwells}
@@ -170,7 +170,7 @@ def _warnings(
         _ignored_columns(data, batch, table),
         *(
             _defaulted_cells(table, column, default)
-            for column, default in register_import.DEFAULTS.items()
+            for column, default in register_rows.DEFAULTS.items()
         ),
     ]
     kept: list[Problem] = []
@@ -179,7 +179,7 @@ def _warnings(
     for warning in heapq.merge(*sources, key=lambda w: (w.line, w.column)):
         counts[warning.code] += 1
         examples.setdefault(warning.code, warning.message)
-        if len(kept) < register_import.PROBLEMS_KEPT:
+        if len(kept) < import_engine.PROBLEMS_KEPT:
             kept.append(warning)
     return kept, counts, examples
 
@@ -188,6 +188,8 @@ def preview(batch: ImportBatch) -> Preview | None:
     """The preview of a checked batch, before it is confirmed; None once the file is gone."""
     if batch.status not in {ImportBatch.Status.CHECKED, ImportBatch.Status.REJECTED}:
         return None
+    if batch.kind != ImportBatch.Kind.REGISTER:
+        return None  # the rows as read are the register's; a roll shows its counts and problems
     key = f"import-preview:{batch.pk}:{batch.status}:{batch.touched_at.timestamp()}"
     key += f":{translation.get_language()}"
     made: Preview | None = cache.get(key)
@@ -203,13 +205,13 @@ def _make_preview(batch: ImportBatch) -> Preview | None:
     if not data:
         return None
     try:
-        table = register_import.read_register(data, batch.filename)
+        table = register_rows.read_register(data, batch.filename)
     except FileRejected:
         return None  # the report says why
     warnings, counts, examples = _warnings(data, batch, table)
     return Preview(
         columns=[
-            (header, register_import.COLUMN_LABELS[name]) for name, header in table.columns.items()
+            (header, register_rows.COLUMN_LABELS[name]) for name, header in table.columns.items()
         ],
         rows=_preview_rows(table, batch),
         warnings=warnings,

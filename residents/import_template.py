@@ -11,7 +11,7 @@ from openpyxl import Workbook
 
 from grids.models import Level
 from grids.selectors import visible_nodes
-from residents import idnumbers, register_import
+from residents import idnumbers, register_rows
 
 # The template gives the address in one column; 楼道编码 + 房号 are the other way
 # to say it, and a row giving both would leave the user guessing which one counts.
@@ -39,7 +39,7 @@ EXAMPLE_ADDRESS = "和达城1幢1单元101室"
 
 def template_columns() -> list[str]:
     """The fields of the import template, in the engine's own order of canonical headers."""
-    return [f for f in register_import.COLUMN_LABELS if f not in TEMPLATE_SKIPS]
+    return [f for f in register_rows.COLUMN_LABELS if f not in TEMPLATE_SKIPS]
 
 
 def example_address(user: Any) -> str:
@@ -66,7 +66,7 @@ def template_rows(user: Any) -> list[list[str]]:
     }
     fields = template_columns()
     return [
-        [register_import.COLUMN_LABELS[f] for f in fields],
+        [register_rows.COLUMN_LABELS[f] for f in fields],
         [example.get(f, "") for f in fields],
     ]
 

@@ -54,23 +54,61 @@ def _node_fk(verbose_name: Any, level: int, *, db_index: bool = True) -> models.
     )
 
 
-class Household(models.Model):
-    # Indexed through household_one_per_room (stairwell, room).
+class FlatUse(models.TextChoices):
+    RESIDENTIAL = "residential", _("Residential")
+    COMMERCIAL = "commercial", _("Commercial")
+    OFFICE = "office", _("Office")
+    GARAGE = "garage", _("Garage or storage")
+
+
+class Delivery(models.TextChoices):
+    """Whether the developer still holds the flat (it then counts among the developer's heads)."""
+
+    DELIVERED = "delivered", _("Delivered")
+    UNSOLD = "unsold", _("Unsold (developer's)")
+    SOLD_UNDELIVERED = "sold_undelivered", _("Sold, not delivered")
+
+
+class _InStairwell(models.Model):
+    """A record placed in a stairwell that carries the stairwell's ancestors as columns."""
+
+    stairwell: models.ForeignKey[Node, Node]
+    stairwell_id: int
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        if self.stairwell_id is not None and self.stairwell.level != Level.STAIRWELL:
+            raise ValidationError({"stairwell": _("This belongs in a stairwell.")})
+
+    def set_ancestors(self) -> None:
+        """Copy the stairwell's ancestors into the record's columns."""
+        for node in self.stairwell.get_ancestors():
+            setattr(self, ANCESTOR_FIELDS[node.level], node)
+
+
+class Flat(_InStairwell):
+    """A flat (房屋): one room of a stairwell, home to zero, one or several households."""
+
+    # Indexed through flat_one_per_room (stairwell, room).
     stairwell = models.ForeignKey(
         Node,
         verbose_name=_("stairwell"),
         on_delete=models.PROTECT,
-        related_name="households",
+        related_name="flats",
         limit_choices_to={"level": Level.STAIRWELL},
         db_index=False,
     )
     street = _node_fk(_("street"), Level.STREET)
-    # Indexed through household_comm_status_idx (community, housing_status).
+    # Indexed through flat_comm_status_idx (community, housing_status).
     community = _node_fk(_("community"), Level.COMMUNITY, db_index=False)
     grid = _node_fk(_("grid"), Level.GRID)
     micro_grid = _node_fk(_("micro-grid"), Level.MICRO_GRID)
     room = models.CharField(_("room"), max_length=20)
-    number = models.CharField(_("household number"), max_length=30, blank=True)
+    use = models.CharField(
+        _("use"), max_length=16, choices=FlatUse.choices, default=FlatUse.RESIDENTIAL
+    )
     housing_status = models.CharField(
         _("housing status"),
         max_length=16,
@@ -85,16 +123,62 @@ class Household(models.Model):
         blank=True,
         validators=[MinValueValidator(0)],
     )
-    owner = models.CharField(_("owner"), max_length=50, blank=True)
+    # The owner's name as older registers wrote it; the owners themselves are
+    # Ownership rows (the owners' roll).
+    owner = models.CharField(_("owner's name as registered"), max_length=50, blank=True)
+    delivery = models.CharField(
+        _("delivery"), max_length=16, choices=Delivery.choices, default=Delivery.DELIVERED
+    )
+    history = HistoricalRecords(no_db_index=list(ANCESTOR_FIELDS.values()))
+
+    class Meta:
+        verbose_name = _("flat")
+        verbose_name_plural = _("flats")
+        constraints = [
+            models.UniqueConstraint(fields=["stairwell", "room"], name="flat_one_per_room"),
+        ]
+        indexes = [
+            models.Index(fields=["community", "housing_status"], name="flat_comm_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stairwell.compound}{self.stairwell.name}{self.room}"
+
+
+class Household(_InStairwell):
+    """A household (户) living in a flat; several households may share one flat.
+
+    The flat's stairwell and room are copied onto the household, like the
+    ancestors, so lists sort, search and scope households without a join;
+    the services keep them equal to the flat's.
+    """
+
+    flat = models.ForeignKey(
+        Flat, verbose_name=_("flat"), on_delete=models.PROTECT, related_name="households"
+    )
+    # Indexed through household_stairwell_room_idx (stairwell, room).
+    stairwell = models.ForeignKey(
+        Node,
+        verbose_name=_("stairwell"),
+        on_delete=models.PROTECT,
+        related_name="households",
+        limit_choices_to={"level": Level.STAIRWELL},
+        db_index=False,
+    )
+    street = _node_fk(_("street"), Level.STREET)
+    community = _node_fk(_("community"), Level.COMMUNITY)
+    grid = _node_fk(_("grid"), Level.GRID)
+    micro_grid = _node_fk(_("micro-grid"), Level.MICRO_GRID)
+    room = models.CharField(_("room"), max_length=20)
+    number = models.CharField(_("household number"), max_length=30, blank=True)
     # History is read per record (by id) and per import batch; indexes on the
     # copied foreign keys would only slow the bulk writes.
-    history = HistoricalRecords(no_db_index=list(ANCESTOR_FIELDS.values()))
+    history = HistoricalRecords(no_db_index=[*ANCESTOR_FIELDS.values(), "flat"])
 
     class Meta:
         verbose_name = _("household")
         verbose_name_plural = _("households")
         constraints = [
-            models.UniqueConstraint(fields=["stairwell", "room"], name="household_one_per_room"),
             models.UniqueConstraint(
                 fields=["street", "number"],
                 condition=~Q(number=""),
@@ -102,20 +186,85 @@ class Household(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["community", "housing_status"], name="household_comm_status_idx"),
+            models.Index(fields=["stairwell", "room"], name="household_stairwell_room_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.stairwell.compound}{self.stairwell.name}{self.room}"
 
-    def clean(self) -> None:
-        if self.stairwell_id is not None and self.stairwell.level != Level.STAIRWELL:
-            raise ValidationError({"stairwell": _("A household lives in a stairwell.")})
+    def move_into(self, flat: Flat) -> None:
+        """Live in `flat`: take its stairwell, room and ancestors."""
+        self.flat = flat
+        self.stairwell_id = flat.stairwell_id
+        self.room = flat.room
+        for field_name in ANCESTOR_FIELDS.values():
+            if field_name != "stairwell":
+                setattr(self, f"{field_name}_id", getattr(flat, f"{field_name}_id"))
 
-    def set_ancestors(self) -> None:
-        """Copy the stairwell's ancestors into the household's columns."""
-        for node in self.stairwell.get_ancestors():
-            setattr(self, ANCESTOR_FIELDS[node.level], node)
+
+class OwnerKind(models.TextChoices):
+    PERSON = "person", _("Natural person")
+    ORGANISATION = "organisation", _("Organisation")
+
+
+class Owner(models.Model):
+    """An owner (业主) of one or more flats, as the owners' roll names them.
+
+    The certificate is an ID number (GB 11643) for a natural person, personal
+    data masked like residents' ID numbers, or an organisation's unified social
+    credit code (GB 32100). `person` links an owner who is also a resident.
+    """
+
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=OwnerKind.choices, default=OwnerKind.PERSON
+    )
+    name = models.CharField(_("name"), max_length=100)
+    # Unique through owner_certificate_unique; NULL for owners the roll gives none.
+    certificate = models.CharField(  # noqa: DJ001
+        _("certificate number"), max_length=18, null=True, blank=True
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    person = models.ForeignKey(
+        "Person",
+        verbose_name=_("resident"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ownerships_as_owner",
+    )
+    history = HistoricalRecords(no_db_index=["certificate", "person"])
+
+    class Meta:
+        verbose_name = _("owner")
+        verbose_name_plural = _("owners")
+        constraints = [
+            models.UniqueConstraint(fields=["certificate"], name="owner_certificate_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ownership(models.Model):
+    """An owner's title to a flat; several for co-owners (共有)."""
+
+    flat = models.ForeignKey(
+        Flat, verbose_name=_("flat"), on_delete=models.CASCADE, related_name="ownerships"
+    )
+    owner = models.ForeignKey(
+        Owner, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="ownerships"
+    )
+    history = HistoricalRecords(no_db_index=["flat", "owner"])
+
+    class Meta:
+        verbose_name = _("ownership")
+        verbose_name_plural = _("ownerships")
+        constraints = [
+            models.UniqueConstraint(fields=["flat", "owner"], name="ownership_once_per_flat"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner} · {self.flat}"
 
 
 class Sex(models.TextChoices):
@@ -341,6 +490,13 @@ class ImportBatch(models.Model):
     }
     # Uploading, confirming and undoing an import (services.require_import_permission).
     IMPORT_PERMISSION = "residents.add_importbatch"
+
+    class Kind(models.TextChoices):
+        """Which list the file is (residents.import_definitions holds each one's definition)."""
+
+        REGISTER = "register", _("Household register")
+        OWNERS = "owners", _("Owners' roll")
+
     # A job is still on these: it will read the uploaded file and move the batch on.
     WORKING: frozenset[str] = frozenset(
         {Status.PENDING, Status.CHECKING, Status.QUEUED, Status.APPLYING}
@@ -365,6 +521,7 @@ class ImportBatch(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.REGISTER)
     filename = models.CharField(_("file name"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     upload = models.BinaryField(_("uploaded file"), editable=False, default=bytes)
@@ -523,3 +680,141 @@ class ExportJob(models.Model):
         if self.state == self.State.DONE:
             return 100
         return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+
+# Said by the constraint below and by residents.transfers, which checks first.
+OPEN_TRANSFER_MESSAGE = _("A transfer request for this person is already awaiting a decision.")
+
+
+class TransferRequest(models.Model):
+    """A transfer request (迁入申请): a person registered in a household outside the
+    requester's jurisdiction is to move into a household inside it.
+
+    The side holding the person's household accepts (the person moves, keeping
+    their history) or declines; someone over both moves them at once, recorded
+    as an accepted request. The requester's side sees only what it typed, the
+    target and the status (REQUESTER_SEES): where the person lives is the other
+    side's to tell.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting a decision")
+        ACCEPTED = "accepted", _("Accepted, moved in")
+        DECLINED = "declined", _("Declined by the person's community")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the requester")
+
+    # Which status may follow which, each change claimed with UPDATE … WHERE
+    # status = old and logged as a TransferRequestEvent.
+    PIPELINE: dict[str, frozenset[str]] = {
+        Status.PENDING: frozenset({Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN}),
+        Status.ACCEPTED: frozenset(),
+        Status.DECLINED: frozenset(),
+        Status.WITHDRAWN: frozenset(),
+    }
+    # Asking for a person and withdrawing the request (the target's side);
+    # accepting and declining, or moving at once (the person's side).
+    REQUEST_PERMISSION = "residents.add_transferrequest"
+    DECIDE_PERMISSION = "residents.change_transferrequest"
+    VIEW_PERMISSION = "residents.view_transferrequest"
+    # All the requester's side is ever shown of a request.
+    REQUESTER_SEES: tuple[str, ...] = (
+        "given_name",
+        "given_id_number",
+        "relation",
+        "target",
+        "status",
+        "note",
+        "decline_reason",
+        "created_at",
+        "decided_at",
+    )
+
+    # A deleted person or household takes their requests along: nothing is
+    # left to move, and a restored person is asked for again.
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="transfer_requests",
+    )
+    target = models.ForeignKey(
+        Household,
+        verbose_name=_("moving into"),
+        on_delete=models.CASCADE,
+        related_name="transfer_requests",
+    )
+    # The person's stairwell when asked: the decided requests stay in the log of
+    # the jurisdiction the person left, at whatever level it is held.
+    source_stairwell = models.ForeignKey(
+        Node,
+        verbose_name=_("moving from"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": Level.STAIRWELL},
+    )
+    given_name = models.CharField(_("name given"), max_length=50)
+    given_id_number = models.CharField(_("ID number given"), max_length=18)
+    relation = models.CharField(
+        _("relation to head"), max_length=16, choices=Relation.choices, default=Relation.OTHER
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    note = models.TextField(_("note"), blank=True)
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("transfer request")
+        verbose_name_plural = _("transfer requests")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(status="pending"),
+                name="transfer_one_open_per_person",
+                violation_error_message=OPEN_TRANSFER_MESSAGE,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} → {self.target}"
+
+
+class TransferRequestEvent(models.Model):
+    """A status change of a transfer request: the change log, as ImportBatchEvent."""
+
+    transfer = models.ForeignKey(TransferRequest, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(
+        _("from"), max_length=12, choices=TransferRequest.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=12, choices=TransferRequest.Status.choices)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("transfer status change")
+        verbose_name_plural = _("transfer status changes")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"

@@ -15,6 +15,7 @@ from grids.search import stairwells_shown_as
 from residents import addresses, idnumbers
 from residents.models import (
     ANCESTOR_FIELDS,
+    Flat,
     Household,
     HousingStatus,
     ImportBatch,
@@ -24,6 +25,12 @@ from residents.models import (
     ResidenceType,
     Visit,
 )
+
+
+def visible_flats(user: Any) -> QuerySet[Flat]:
+    return Flat.objects.filter(
+        scope_for(user).q_by_columns(ANCESTOR_FIELDS, tree_path="stairwell__")
+    )
 
 
 def visible_households(user: Any) -> QuerySet[Household]:
@@ -76,17 +83,15 @@ def person_search(term: str) -> Q:
     return Q(name__icontains=term)
 
 
-def household_search(term: str) -> Q:
-    """Households by room, 户号, address, or any member (name, full ID number, phone).
+def address_search(term: str) -> Q:
+    """Rows placed at a stairwell's room (flats, households) by room or address.
 
-    The address is matched as the list shows it (和达城1幢1单元101, or the
+    The address is matched as the lists show it (和达城1幢1单元101, or the
     stairwell alone) and as registers write it (和达城1-1-101): the import's
     own address reading, so what imports is what a search finds.
     """
     term = term.strip()
-    members = Person.objects.filter(person_search(term)).values("household_id")
-    found = Q(number=term) | Q(room=term) | Q(pk__in=members)
-    found |= Q(stairwell__in=stairwells_shown_as(term, whole=True))
+    found = Q(room=term) | Q(stairwell__in=stairwells_shown_as(term, whole=True))
     parsed = addresses.parse(term)
     if parsed is not None:
         stairwells = (
@@ -101,25 +106,35 @@ def household_search(term: str) -> Q:
     return found
 
 
+def household_search(term: str) -> Q:
+    """Households by room, 户号, address, or any member (name, full ID number, phone)."""
+    term = term.strip()
+    members = Person.objects.filter(person_search(term)).values("household_id")
+    return Q(number=term) | Q(pk__in=members) | address_search(term)
+
+
+def living_here(prefix: str = "") -> Q:
+    """Persons (reached through `prefix`, e.g. "members__") neither moved out nor deceased."""
+    return Q(**{f"{prefix}moved_out_on__isnull": True, f"{prefix}deceased_on__isnull": True})
+
+
 # The "四掌握" lists.
 def party_members(user: Any) -> QuerySet[Person]:
     return visible_persons(user).filter(
+        living_here(),
         political_status__in=[PoliticalStatus.PARTY_MEMBER, PoliticalStatus.PROBATIONARY],
-        moved_out_on__isnull=True,
-        deceased_on__isnull=True,
     )
 
 
 def floating_population(user: Any) -> QuerySet[Person]:
     return visible_persons(user).filter(
+        living_here(),
         residence_type__in=[ResidenceType.FLOATING, ResidenceType.OVERSEAS],
-        moved_out_on__isnull=True,
-        deceased_on__isnull=True,
     )
 
 
 def rented_households(user: Any) -> QuerySet[Household]:
-    return visible_households(user).filter(housing_status=HousingStatus.RENTED)
+    return visible_households(user).filter(flat__housing_status=HousingStatus.RENTED)
 
 
 RECENT_DAYS = 90
@@ -147,6 +162,37 @@ def attach_member_counts(page: Iterable[Household]) -> list[Household]:
     for household in page:
         household.member_count = counts.get(household.pk, 0)  # type: ignore[attr-defined]
     return page
+
+
+def attach_flat_counts(page: Iterable[Flat]) -> list[Flat]:
+    """Set household_ids, household_count and resident_count on a page of flats, in one
+    query for the page only (see attach_member_counts).
+
+    A flat's residents are the members of its households who still live there
+    (living_here). Every household of a flat lies in the flat's stairwell, so
+    whoever sees the flat sees them all.
+    """
+    page = list(page)
+    households: dict[int, list[tuple[int, int]]] = {}
+    rows = (
+        Household.objects.filter(flat_id__in=[flat.pk for flat in page])
+        .annotate(residents=Count("members", filter=living_here("members__")))
+        .order_by("pk")
+        .values_list("flat_id", "pk", "residents")
+    )
+    for flat_id, pk, residents in rows:
+        households.setdefault(flat_id, []).append((pk, residents))
+    for flat in page:
+        held = households.get(flat.pk, [])
+        flat.household_ids = [pk for pk, _ in held]  # type: ignore[attr-defined]
+        flat.household_count = len(held)  # type: ignore[attr-defined]
+        flat.resident_count = sum(n for _, n in held)  # type: ignore[attr-defined]
+    return page
+
+
+def flats_in_stairwell(user: Any, stairwell: Node) -> list[Flat]:
+    """A stairwell's flats the user may see, by room, with their counts (two queries)."""
+    return attach_flat_counts(visible_flats(user).filter(stairwell=stairwell).order_by("room"))
 
 
 def four_list_counts(user: Any, *, community: Node | None = None) -> dict[str, int]:

@@ -1,3 +1,4 @@
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
@@ -30,6 +31,24 @@ class HouseholdSerializer(serializers.ModelSerializer):
     stairwell = ScopedPrimaryKeyField(visible_stairwells)
     address = serializers.SerializerMethodField()
     member_count = serializers.IntegerField(read_only=True)
+    flat: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The flat the household lives in (/api/v1/flats/)."
+    )
+    # The flat's fields, written to the flat (shared by every household in it).
+    housing_status = serializers.ChoiceField(
+        source="flat.housing_status", choices=HousingStatus.choices, required=False
+    )
+    area = serializers.DecimalField(
+        source="flat.area",
+        max_digits=8,
+        decimal_places=2,
+        min_value=Decimal(0),
+        allow_null=True,
+        required=False,
+    )
+    owner = serializers.CharField(
+        source="flat.owner", max_length=50, allow_blank=True, required=False
+    )
 
     class Meta:
         model = Household
@@ -37,6 +56,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
             "id",
             "stairwell",
             "address",
+            "flat",
             "room",
             "number",
             "housing_status",
@@ -52,6 +72,12 @@ class HouseholdSerializer(serializers.ModelSerializer):
 
     def get_address(self, household: Household) -> str:
         return f"{household.stairwell.compound}{household.stairwell.name}{household.room}"
+
+    def service_fields(self) -> dict[str, Any]:
+        """The validated data as the household services take it: the flat's fields flat."""
+        data = dict(self.validated_data)
+        data.update(data.pop("flat", {}))
+        return data
 
 
 class PersonSerializer(serializers.ModelSerializer):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -19,8 +18,10 @@ from django.utils.translation import gettext as _
 from common.tabular import FileRejected, Problem
 from grids.jurisdiction import Scope, scope_for
 from grids.models import Node, Staff
-from residents import idnumbers, register_import
+from residents import idnumbers, import_engine
+from residents.import_definitions import definition_of
 from residents.models import (
+    Flat,
     Household,
     ImportBatch,
     ImportBatchEvent,
@@ -30,32 +31,69 @@ from residents.models import (
     Visit,
 )
 
+FLAT_EDITABLE = frozenset({"use", "housing_status", "area", "owner"})
+
+
+def _flat_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - FLAT_EDITABLE
+    if unknown:
+        raise TypeError(f"not editable through update_flat: {sorted(unknown)}")
+    return fields
+
+
+def _new_flat(*, stairwell: Node, room: str, **fields: Any) -> Flat:
+    flat = Flat(stairwell=stairwell, room=room, **_flat_fields(fields))
+    flat.set_ancestors()
+    flat.full_clean()
+    flat.save()
+    return flat
+
+
+def flat_at(*, stairwell: Node, room: str) -> Flat:
+    """The flat at a stairwell's room, created (empty) when there is none yet."""
+    flat = Flat.objects.filter(stairwell=stairwell, room=room).first()
+    return flat if flat is not None else _new_flat(stairwell=stairwell, room=room)
+
+
+@transaction.atomic
+def update_flat(*, flat: Flat, **fields: Any) -> Flat:
+    """Edit a flat's own fields; saved (with a history row) only when one of them changes.
+
+    The household forms and the API send the flat's fields with every edit of a
+    household, which would otherwise leave an empty entry in the flat's history.
+    Compared with the stored row: an admin form has already set its values on `flat`.
+    """
+    stored = Flat.objects.filter(pk=flat.pk).values(*_flat_fields(fields)).first()
+    for name, value in fields.items():
+        setattr(flat, name, value)
+    flat.full_clean()
+    if stored is None or any(getattr(flat, name) != value for name, value in stored.items()):
+        flat.save()
+    return flat
+
 
 @transaction.atomic
 def create_household(
-    *,
-    stairwell: Node,
-    room: str,
-    number: str = "",
-    housing_status: str = "owner_occupied",
-    area: Decimal | None = None,
-    owner: str = "",
+    *, stairwell: Node, room: str, number: str = "", **flat_fields: Any
 ) -> Household:
-    household = Household(
-        stairwell=stairwell,
-        room=room,
-        number=number,
-        housing_status=housing_status,
-        area=area,
-        owner=owner,
-    )
-    household.set_ancestors()
+    """A household in the flat at `room` (the flat is created when new).
+
+    `flat_fields` (housing status, area, …) are written to the flat.
+    """
+    flat = Flat.objects.filter(stairwell=stairwell, room=room).first()
+    if flat is None:
+        # One history row for the new flat, with its values.
+        flat = _new_flat(stairwell=stairwell, room=room, **flat_fields)
+    elif flat_fields:
+        update_flat(flat=flat, **flat_fields)
+    household = Household(number=number)
+    household.move_into(flat)
     household.full_clean()
     household.save()
     return household
 
 
-HOUSEHOLD_EDITABLE = frozenset({"room", "number", "housing_status", "area", "owner"})
+HOUSEHOLD_EDITABLE = frozenset({"room", "number"})
 # The person fields a user edits (besides the ID number and tags), in form order.
 PERSON_EDITABLE = (
     "household",
@@ -74,11 +112,21 @@ PERSON_EDITABLE = (
 
 @transaction.atomic
 def update_household(*, household: Household, **fields: Any) -> Household:
+    """Edit a household; a new room moves it into the flat at that room of its stairwell.
+
+    The flat's own fields (housing status, area, …) are edited through update_flat.
+    """
+    flat_fields = {name: fields.pop(name) for name in FLAT_EDITABLE & set(fields)}
     unknown = set(fields) - HOUSEHOLD_EDITABLE
     if unknown:
         raise TypeError(f"not editable through update_household: {sorted(unknown)}")
+    room = fields.pop("room", household.room)
     for name, value in fields.items():
         setattr(household, name, value)
+    if room != household.room:
+        household.move_into(flat_at(stairwell=household.stairwell, room=room))
+    if flat_fields:
+        update_flat(flat=household.flat, **flat_fields)
     household.full_clean()
     household.save()
     return household
@@ -202,9 +250,8 @@ def restore_household(*, record: Any) -> Household:
     household = record.instance
     if Household.objects.filter(pk=household.pk).exists():
         raise ValidationError(_("This record has already been restored."))
-    if Household.objects.filter(stairwell_id=household.stairwell_id, room=household.room).exists():
-        raise ValidationError(_("Another household lives in this room now."))
-    household.set_ancestors()
+    # Its flat may have been emptied and removed since, or the tree moved.
+    household.move_into(flat_at(stairwell=household.stairwell, room=household.room))
     household.full_clean(validate_unique=False)
     household.save(force_insert=True)
     return household
@@ -274,7 +321,7 @@ def _progress_of(batch: ImportBatch) -> Callable[[int, int], None]:
 
 
 def _store(
-    batch: ImportBatch, result: register_import.RegisterResult, status: str, **fields: Any
+    batch: ImportBatch, result: import_engine.ImportResult, status: str, **fields: Any
 ) -> None:
     summary = result.as_dict()
     errors = summary.pop("errors")
@@ -291,7 +338,7 @@ def _store(
     )
 
 
-def _applied(batch: ImportBatch) -> Callable[[register_import.RegisterResult], None]:
+def _applied(batch: ImportBatch) -> Callable[[import_engine.ImportResult], None]:
     """Mark the batch applied inside the write's transaction.
 
     Should the batch have been failed meanwhile as stalled, the claim fails
@@ -299,7 +346,7 @@ def _applied(batch: ImportBatch) -> Callable[[register_import.RegisterResult], N
     without being applied, nor applied without being written.
     """
 
-    def store(result: register_import.RegisterResult) -> None:
+    def store(result: import_engine.ImportResult) -> None:
         _store(batch, result, ImportBatch.Status.APPLIED, applied_at=timezone.now())
 
     return store
@@ -369,7 +416,12 @@ def read_upload(*, upload: UploadedFile) -> bytes:
 
 @transaction.atomic
 def start_import(
-    *, user: Any, data: bytes, filename: str, skip_invalid: bool = False
+    *,
+    user: Any,
+    data: bytes,
+    filename: str,
+    skip_invalid: bool = False,
+    kind: str = ImportBatch.Kind.REGISTER,
 ) -> ImportBatch:
     """Record an uploaded register and queue its check (the upload → preview step)."""
     require_import_permission(user)
@@ -381,6 +433,7 @@ def start_import(
         sha256=hashlib.sha256(data).hexdigest(),
         upload=data,
         skip_invalid=skip_invalid,
+        kind=kind,
     )
     batch.full_clean(exclude=["upload"])
     batch.save()
@@ -397,7 +450,8 @@ def check_import(*, batch: ImportBatch) -> ImportBatch:
     """Check every row and count what would change; the preview shows the result."""
     _transition(batch, ImportBatch.Status.CHECKING)
     try:
-        result = register_import.run(
+        result = import_engine.run(
+            definition_of(batch.kind),
             data=bytes(batch.upload),
             batch=batch,
             scope=_scope_of(batch),
@@ -464,7 +518,8 @@ def apply_import(*, batch: ImportBatch) -> ImportBatch:
         _fail(batch, _upload_deleted())
         return batch
     try:
-        result = register_import.run(
+        result = import_engine.run(
+            definition_of(batch.kind),
             data=bytes(batch.upload),
             batch=batch,
             scope=_scope_of(batch),
@@ -487,11 +542,12 @@ def import_now(
     scope: Scope | None = None,
     dry_run: bool = False,
     skip_invalid: bool = False,
-) -> register_import.RegisterResult:
-    """Check and write a register in one pass (the command and the API's synchronous path).
+    kind: str = ImportBatch.Kind.REGISTER,
+) -> import_engine.ImportResult:
+    """Check and write a file of `kind` in one pass (the commands and the API's synchronous path).
 
     A dry run records nothing. Otherwise the batch is recorded either way;
-    RegisterRejected (nothing written) when rows are bad and skip_invalid is
+    ImportRejected (nothing written) when rows are bad and skip_invalid is
     off, or when the write took so long that it was failed as stalled;
     FileRejected when the file cannot be read at all; PermissionDenied for a user
     who may not import.
@@ -503,17 +559,19 @@ def import_now(
         sha256=hashlib.sha256(data).hexdigest(),
         skip_invalid=skip_invalid,
         status=ImportBatch.Status.CHECKING,
+        kind=kind,
     )
+    definition = definition_of(kind)
     scope = scope if scope is not None else _scope_of(batch)
     if dry_run:
-        return register_import.run(data=data, batch=batch, scope=scope, dry_run=True)
+        return import_engine.run(definition, data=data, batch=batch, scope=scope, dry_run=True)
     batch.save()
     ImportBatchEvent.objects.create(
         batch=batch, from_status="", to_status=batch.status, user=batch.user
     )
     try:
-        result = register_import.run(
-            data=data, batch=batch, scope=scope, before_commit=_applied(batch)
+        result = import_engine.run(
+            definition, data=data, batch=batch, scope=scope, before_commit=_applied(batch)
         )
     except FileRejected as error:
         _fail(batch, error)
@@ -524,15 +582,15 @@ def import_now(
         batch.refresh_from_db()
         if batch.status != ImportBatch.Status.FAILED:
             raise
-        raise register_import.RegisterRejected(
-            register_import.RegisterResult(
+        raise import_engine.ImportRejected(
+            definition.result_class(
                 errors=[Problem(**problem) for problem in batch.errors], batch_id=batch.pk
             )
         ) from None
     if result.written:
         return result
     _store(batch, result, ImportBatch.Status.REJECTED)
-    raise register_import.RegisterRejected(result)
+    raise import_engine.ImportRejected(result)
 
 
 @transaction.atomic
@@ -545,4 +603,6 @@ def undo_import(*, batch: ImportBatch, user: Any = None) -> None:
     require_import_permission(user)
     _transition(batch, ImportBatch.Status.UNDONE, user=user)
     login = _login(user)
-    register_import.undo(batch=batch, user_id=login.pk if login is not None else None)
+    import_engine.undo(
+        definition_of(batch.kind), batch=batch, user_id=login.pk if login is not None else None
+    )

@@ -8,6 +8,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from residents.models import (
+    Delivery,
     HousingStatus,
     PartyKind,
     PoliticalStatus,
@@ -154,6 +155,27 @@ HOUSING_WORDS = {
     "商用": HousingStatus.COMMERCIAL,
     "经营": HousingStatus.COMMERCIAL,
 }
+
+
+DELIVERY_WORDS = {
+    "已交付": Delivery.DELIVERED,
+    "交付": Delivery.DELIVERED,
+    "已入住": Delivery.DELIVERED,
+    "未出售": Delivery.UNSOLD,
+    "未售": Delivery.UNSOLD,
+    "建设单位未出售": Delivery.UNSOLD,
+    "已售未交付": Delivery.SOLD_UNDELIVERED,
+    "已出售未交付": Delivery.SOLD_UNDELIVERED,
+    "未交付": Delivery.SOLD_UNDELIVERED,
+}
+
+
+def parse_phone(text: str) -> str:
+    """A phone number with its spaces taken out; ValueError for what is none."""
+    phone = "".join(text.split())
+    if phone and not (5 <= len(phone) <= 20 and phone.replace("-", "").replace("+", "").isdigit()):
+        raise ValueError(text)
+    return phone
 
 
 @functools.lru_cache(maxsize=4096)

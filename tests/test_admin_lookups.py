@@ -240,7 +240,7 @@ def test_person_and_household_filters_still_narrow(admin_as, alice, everything, 
     assert {p.name for p in persons.context["cl"].result_list} == {"张伟"}
     tagged = client.get(changelist(Person), {"tags__id__exact": Tag.objects.first().pk})
     assert {p.name for p in tagged.context["cl"].result_list} == {"张伟"}
-    rented = client.get(changelist(Household), {"housing_status__exact": "rented"})
+    rented = client.get(changelist(Household), {"flat__housing_status__exact": "rented"})
     assert {h.number for h in rented.context["cl"].result_list} == {"A2"}
-    by_status = client.get(changelist(Person), {"household__housing_status__exact": "rented"})
+    by_status = client.get(changelist(Person), {"household__flat__housing_status__exact": "rented"})
     assert {p.name for p in by_status.context["cl"].result_list} == {"王芳"}

@@ -26,8 +26,8 @@ from rest_framework.views import APIView
 from grids import selectors as grid_selectors
 from grids import services as grid_services
 from grids.models import Assignment, Node, Role, Staff
-from residents import selectors, services
-from residents.models import Household, ImportBatch, LifeEvent, Person, Visit
+from residents import owners, selectors, services
+from residents.models import Flat, Household, ImportBatch, LifeEvent, Owner, Person, Visit
 from tests.support import idn
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -36,11 +36,13 @@ SCOPED: dict[type[Model], Callable[[Any], QuerySet[Any]]] = {
     Node: grid_selectors.visible_nodes,
     Staff: grid_selectors.visible_staff,
     Assignment: grid_selectors.visible_assignments,
+    Flat: selectors.visible_flats,
     Household: selectors.visible_households,
     Person: selectors.visible_persons,
     LifeEvent: selectors.visible_life_events,
     Visit: selectors.visible_visits,
     ImportBatch: selectors.visible_batches,
+    Owner: owners.visible_owners,
 }
 
 HOSTILE = [
@@ -143,15 +145,27 @@ def path_ids(alice: Any, community_a: Node) -> dict[str, int]:
     batch = services.start_import(user=alice, data="户号,姓名\n".encode(), filename="x.csv")
     # Seen by whoever governs its area, as a checked batch is (the street official too).
     ImportBatch.objects.filter(pk=batch.pk).update(area=community_a)
+    roll = services.start_import(
+        user=alice,
+        data="房屋地址,业主姓名\n".encode(),
+        filename="y.csv",
+        kind=ImportBatch.Kind.OWNERS,
+    )
+    ImportBatch.objects.filter(pk=roll.pk).update(area=community_a)
+    owner = owners.create_owner(name="业主甲")
+    owners.set_flat_owners(flat=household.flat, owners=[owner])
     return {
         "node": community_a.pk,
         "staff": alice.staff.pk,
         "assignment": Assignment.objects.get(staff=alice.staff).pk,
+        "flat": household.flat_id,
         "household": household.pk,
         "person": Person.objects.filter(household=household).earliest("pk").pk,
         "lifeevent": event.pk,
         "visit": visit.pk,
         "importbatch": batch.pk,
+        "ownerimport": roll.pk,
+        "owner": owner.pk,
     }
 
 

@@ -1,5 +1,5 @@
 from grids.models import Level, Node
-from residents.models import Household
+from residents.models import Flat, Household
 
 URL = "/api/v1/households/"
 
@@ -36,9 +36,13 @@ def test_create_in_and_outside_jurisdiction(api_as, alice, roster):
     assert ok.json()["community"] == mine.parent.parent.parent_id
     bad = client.post(URL, {"stairwell": theirs.pk, "room": "808"})
     assert bad.status_code == 400 and "stairwell" in bad.json()
-    duplicate = client.post(URL, {"stairwell": mine.pk, "room": "808"})
-    assert duplicate.status_code == 400
-    assert Household.objects.filter(room="808").count() == 1
+    # A second household in the same room moves into the same flat (合租, 两户同住).
+    second = client.post(URL, {"stairwell": mine.pk, "room": "808"})
+    assert second.status_code == 201, second.json()
+    assert second.json()["flat"] == ok.json()["flat"]
+    assert second.json()["housing_status"] == "vacant"  # the flat's, shared
+    assert Household.objects.filter(room="808").count() == 2
+    assert Flat.objects.filter(room="808").count() == 1
 
 
 def test_query_count(api_as, charlie, roster, django_assert_max_num_queries):

@@ -14,8 +14,8 @@ from django.db import connection
 from django.utils import timezone
 
 from residents import services
+from residents.import_engine import ImportRejected
 from residents.models import Household, ImportBatch, Person
-from residents.register_import import RegisterRejected
 from residents.services import import_now
 from tests.support import a_rival_transaction, idn, wait_until
 from tests.test_register_import import EVERYTHING, GOOD, register
@@ -57,7 +57,7 @@ def test_an_import_that_meets_a_concurrent_one_writes_nothing_and_says_why(stree
     ours = backend_pid()
     with (
         zhao_qiang_held_by_a_rival(until=lambda: waits_for_a_lock(ours), commit=True),
-        pytest.raises(RegisterRejected) as rejected,
+        pytest.raises(ImportRejected) as rejected,
     ):
         import_now(data=register(GOOD), filename="ours.csv", scope=EVERYTHING)
     [problem] = rejected.value.result.errors
@@ -140,7 +140,7 @@ def test_a_household_deleted_while_a_member_is_added_fails_the_write_cleanly(str
 
     with (
         a_rival_transaction(delete_h001, until=lambda: waits_for_a_lock(ours), commit=True),
-        pytest.raises(RegisterRejected) as rejected,
+        pytest.raises(ImportRejected) as rejected,
     ):
         import_now(data=register([*GOOD[:3], newborn]), filename="b.csv", scope=EVERYTHING)
     [problem] = rejected.value.result.errors

@@ -15,8 +15,8 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from residents import services
+from residents.import_engine import ImportRejected
 from residents.models import Household, ImportBatch, Person
-from residents.register_import import RegisterRejected
 from tests.support import idn
 
 HEADER = "户号,姓名,性别,公民身份号码,与户主关系,现居住地址,联系电话\n"
@@ -34,7 +34,7 @@ def zhao(roster) -> Person:
 def naming_zhao(zhao: Person) -> bytes:
     """alice's file: a new household in community A whose head has 赵强's ID number."""
     return register(
-        f"A9,赵二强,男,{zhao.id_number},户主,和达城2幢1单元302室,13999999999",
+        f"A9,{zhao.name},男,{zhao.id_number},户主,和达城2幢1单元302室,13999999999",
         f"A9,孙梅,女,{idn('330106', '19760505', 66)},配偶,和达城2幢1单元302室,",
     )
 
@@ -58,7 +58,7 @@ def assert_reported_without_saying_where(problems: list[dict], zhao: Person) -> 
 
 
 def test_the_engine_refuses_a_person_of_another_community(alice, zhao):
-    with pytest.raises(RegisterRejected) as rejected:
+    with pytest.raises(ImportRejected) as rejected:
         services.import_now(data=naming_zhao(zhao), filename="a.csv", user=alice)
     result = rejected.value.result
     assert result.persons_updated == 0 and result.persons_created == 0
@@ -88,7 +88,7 @@ def test_someone_over_both_communities_may_move_him(zhao):
 
 def test_a_household_number_of_another_community_is_not_located(alice, zhao):
     data = register(f"B1,周杰,男,{idn('330106', '19900101', 77)},户主,和达城2幢1单元303室,")
-    with pytest.raises(RegisterRejected) as rejected:
+    with pytest.raises(ImportRejected) as rejected:
         services.import_now(data=data, filename="a.csv", user=alice)
     (problem,) = [p.as_dict() for p in rejected.value.result.errors]
     assert problem["code"] == "number_taken"
@@ -127,3 +127,43 @@ def test_through_the_api_and_the_admin(api_as, admin_as, alice, zhao):
     services.confirm_import(batch=batch, user=alice, skip_invalid=True)
     services.apply_import(batch=ImportBatch.objects.get(pk=batch.pk))
     assert_zhao_untouched(zhao)
+
+
+def test_a_member_registered_elsewhere_becomes_a_transfer_request(alice, bob, zhao):
+    """issue 9: the household is written without him, and his community is asked."""
+    from residents import transfers
+    from residents.models import TransferRequest
+
+    history = zhao.history.count()
+    data = register(
+        f"A9,孙梅,女,{idn('330106', '19760505', 66)},户主,和达城2幢1单元302室,",
+        f"A9,{zhao.name},男,{zhao.id_number},配偶,和达城2幢1单元302室,",
+    )
+    with pytest.raises(ImportRejected) as rejected:
+        services.import_now(data=data, filename="a.csv", user=alice)
+    (problem,) = rejected.value.result.errors
+    assert problem.code == "registered_elsewhere" and "迁入申请" in problem.message
+    assert_reported_without_saying_where([problem.as_dict()], zhao)
+    assert not TransferRequest.objects.exists()
+
+    result = services.import_now(data=data, filename="a.csv", user=alice, skip_invalid=True)
+    assert result.written and result.transfers_requested == 1 and result.persons_created == 1
+    request = TransferRequest.objects.get()
+    assert request.status == "pending" and request.target.number == "A9"
+    assert Person.objects.get(pk=zhao.pk).household_id == zhao.household_id  # not moved yet
+    transfers.accept_transfer(user=bob, transfer=request)
+    moved = Person.objects.get(pk=zhao.pk)
+    assert moved.household.number == "A9" and moved.history.count() > history
+
+
+def test_a_member_with_another_name_is_refused_and_no_request_made(alice, zhao):
+    from residents.models import TransferRequest
+
+    data = register(
+        f"A9,孙梅,女,{idn('330106', '19760505', 66)},户主,和达城2幢1单元302室,",
+        f"A9,赵二强,男,{zhao.id_number},配偶,和达城2幢1单元302室,",
+    )
+    result = services.import_now(data=data, filename="a.csv", user=alice, skip_invalid=True)
+    assert [p.code for p in result.errors] == ["name_mismatch"]
+    assert zhao.name not in result.errors[0].message
+    assert not TransferRequest.objects.exists() and result.transfers_requested == 0

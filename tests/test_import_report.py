@@ -8,9 +8,9 @@ stored 870,851 problems that every list of batches then dragged along.
 import pytest
 from django.urls import reverse
 
-from residents import register_import, services
+from residents import import_engine, register_rows, services
+from residents.import_engine import ImportRejected
 from residents.models import ImportBatch
-from residents.register_import import RegisterRejected
 from tests.support import idn
 from tests.test_register_import import GOOD, register
 
@@ -38,7 +38,7 @@ def one_bad(**cells: str) -> list[str]:
     ],
 )
 def test_messages_never_quote_personal_data(street, cells):
-    with pytest.raises(RegisterRejected) as rejected:
+    with pytest.raises(ImportRejected) as rejected:
         services.import_now(data=register([one_bad(**cells)]), filename="x.csv")
     text = " ".join(p.message for p in rejected.value.result.errors)
     assert rejected.value.result.errors, cells
@@ -47,7 +47,7 @@ def test_messages_never_quote_personal_data(street, cells):
 
 
 def test_a_masked_phone_still_says_which_cell(street):
-    with pytest.raises(RegisterRejected) as rejected:
+    with pytest.raises(ImportRejected) as rejected:
         services.import_now(data=register([one_bad(phone=f"{PHONE}/x")]), filename="x.csv")
     (problem,) = rejected.value.result.errors
     assert problem.column == "联系电话" and "139****5342" in problem.message
@@ -60,10 +60,10 @@ def garbage(rows: int) -> bytes:
 
 
 def test_a_report_keeps_the_first_problems_and_counts_all(street, monkeypatch):
-    monkeypatch.setattr(register_import, "PROBLEMS_KEPT", 5)
+    monkeypatch.setattr(import_engine, "PROBLEMS_KEPT", 5)
     rows = [one_bad(phone="x", id_number=idn("330106", "19800101", n)) for n in (1, 3, 5)]
     rows += [one_bad(id_number="123")] * 4
-    with pytest.raises(RegisterRejected) as rejected:
+    with pytest.raises(ImportRejected) as rejected:
         services.import_now(data=register(rows), filename="x.csv")
     result = rejected.value.result
     assert len(result.errors) == 5 and result.error_total == 7
@@ -74,8 +74,8 @@ def test_a_report_keeps_the_first_problems_and_counts_all(street, monkeypatch):
 
 
 def test_a_batch_stores_a_bounded_report(admin_as, api_as, alice, street, monkeypatch):
-    monkeypatch.setattr(register_import, "PROBLEMS_KEPT", 5)
-    monkeypatch.setattr(register_import, "GIVE_UP_AFTER_ROWS", 10_000)
+    monkeypatch.setattr(import_engine, "PROBLEMS_KEPT", 5)
+    monkeypatch.setattr(import_engine, "GIVE_UP_AFTER_ROWS", 10_000)
     rows = [GOOD[0], GOOD[1], GOOD[2]] + [one_bad(id_number="123")] * 40
     batch = services.start_import(user=alice, data=register(rows), filename="x.csv")
     services.check_import(batch=batch)
@@ -95,15 +95,15 @@ def test_a_batch_stores_a_bounded_report(admin_as, api_as, alice, street, monkey
 
 
 def test_a_file_that_is_no_register_stops_early(alice, street, monkeypatch):
-    monkeypatch.setattr(register_import, "GIVE_UP_AFTER_ROWS", 50)
+    monkeypatch.setattr(import_engine, "GIVE_UP_AFTER_ROWS", 50)
     checked = []
-    original = register_import._Checker._check_row
+    original = register_rows.Checker._check_row
 
     def counting(self, *args):
         checked.append(1)
         return original(self, *args)
 
-    monkeypatch.setattr(register_import._Checker, "_check_row", counting)
+    monkeypatch.setattr(register_rows.Checker, "_check_row", counting)
     batch = services.start_import(user=alice, data=garbage(500), filename="x.csv")
     services.check_import(batch=batch)
     batch.refresh_from_db()

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from residents import idnumbers, register_import, services
+from residents import idnumbers, import_engine, register_rows, services
 from residents.import_template import TEMPLATE_SKIPS
 from residents.models import ImportBatch
 from tests.conftest import PASSWORD
@@ -15,7 +15,7 @@ from tests.support import chromium, idn
 pytestmark = pytest.mark.django_db
 
 HEADERS = [
-    label for field, label in register_import.COLUMN_LABELS.items() if field not in TEMPLATE_SKIPS
+    label for field, label in register_rows.COLUMN_LABELS.items() if field not in TEMPLATE_SKIPS
 ]
 
 
@@ -123,7 +123,7 @@ def test_the_preview_lists_every_warning(admin_as, alice):
 
 
 def test_warnings_are_listed_up_to_the_reports_bound_and_counted_beyond(admin_as, alice):
-    kept = register_import.PROBLEMS_KEPT
+    kept = import_engine.PROBLEMS_KEPT
     lines = [f"张{i},{idn('330106', '19800101', i)},,和达城1幢1单元101室" for i in range(kept + 5)]
     data = ("姓名,公民身份号码,与户主关系,现居住地址\n" + "\n".join(lines)).encode("utf-8")
     batch = ImportBatch.objects.create(

@@ -1,6 +1,8 @@
 """The history page of households and persons: imports, edits, undo and restore, readable,
 in Chinese, masked as the viewer may see, scoped, in a fixed number of queries."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -52,13 +54,20 @@ def test_an_imported_household_shows_its_import(admin_as, alice, roster):
     assert entry.kind == EntryKind.IMPORTED and entry.action == "导入"
     assert entry.who == f"导入批次 #{batch.pk}"
     shown = {change.field: change.new for change in entry.changes}
-    assert shown["房号"] == "101"
-    assert shown["房屋性质"] == "自住" and shown["户号"] == "A1"
+    # The flat, by its address, says where: the household's stairwell and room are its.
+    assert shown == {"户号": "A1", "房屋": "和达城1幢1单元101"}
+    page = response.content.decode()
+    assert f"导入批次 #{batch.pk}" in page and "房屋：和达城1幢1单元101" in page
+    assert "此对象没有修改历史" not in page
+
+    # The housing status is the flat's, in the flat's history.
+    response = admin_as(alice).get(history_url(household.flat))
+    (entry,) = response.context["entries"]
+    assert entry.kind == EntryKind.IMPORTED and entry.who == f"导入批次 #{batch.pk}"
+    shown = {change.field: change.new for change in entry.changes}
+    assert shown["房号"] == "101" and shown["房屋性质"] == "自住"
     assert shown["楼道"].startswith("和达城1幢1单元")
     assert "street" not in shown and "街道" not in shown  # copied from the stairwell
-    page = response.content.decode()
-    assert f"导入批次 #{batch.pk}" in page and "房屋性质：自住" in page
-    assert "此对象没有修改历史" not in page
 
 
 def test_an_edit_shows_old_and_new_masked_or_in_full(admin_as, alice, frank, roster):
@@ -221,3 +230,77 @@ def test_a_persons_history_page_in_chromium(live_server, alice, roster):
         assert "电话：13800000002 → 13800000222" in rows[0]
         assert "导入批次 #" in rows[1] and "姓名：李娜" in rows[1]
         assert "历史" in page.locator(".breadcrumbs").inner_text()
+
+
+def a_household_in(community, room: str = "101") -> Household:
+    from grids.models import Level
+    from tests.conftest import first_under
+
+    stairwell = first_under(community, Level.STAIRWELL)
+    return services.create_household(
+        stairwell=stairwell, room=room, number="F1", housing_status="owner_occupied"
+    )
+
+
+def test_a_households_flat_is_named_by_its_address(admin_as, alice, community_a):
+    household = a_household_in(community_a)
+    first = household.flat
+    services.update_household(household=household, room="102")
+    second = Household.objects.get(pk=household.pk).flat
+    assert first != second and str(first).endswith("1单元101")
+
+    moved, created = record_history(record=household, user=alice)
+    assert [(c.field, c.old, c.new) for c in moved.changes] == [("房屋", str(first), str(second))]
+    shown = {change.field: change.new for change in created.changes}
+    assert shown == {"户号": "F1", "房屋": str(first)}  # the flat says stairwell and room
+
+    page = admin_as(alice).get(history_url(household)).content.decode()
+    assert f"房屋：{first} → {second}" in page
+    assert f">{first.pk}<" not in page and f"：{first.pk} " not in page
+
+
+def test_a_flats_history_reads_its_fields(admin_as, alice, bob, community_a):
+    from residents.models import Flat
+
+    flat = a_household_in(community_a).flat
+    services.update_flat(flat=flat, housing_status="rented", area=Decimal("88.50"), owner="王芳")
+    services.update_flat(flat=flat, use="office")
+    flat = Flat.objects.get(pk=flat.pk)
+
+    response = admin_as(alice).get(history_url(flat))
+    assert response.status_code == 200
+    office, rented, created = response.context["entries"]
+    assert (created.kind, created.who) == (EntryKind.CREATED, "系统")
+    assert {c.field: c.new for c in created.changes} == {
+        "楼道": str(flat.stairwell),
+        "房号": "101",
+        "用途": "住宅",
+        "房屋性质": "自住",
+        "交付状态": "已交付",
+    }
+    assert [(c.field, c.old, c.new) for c in rented.changes] == [
+        ("房屋性质", "自住", "出租"),
+        ("专有部分面积（㎡）", "（空）", "88.50"),
+        (str(Flat._meta.get_field("owner").verbose_name), "（空）", "王芳"),
+    ]
+    assert [(c.field, c.old, c.new) for c in office.changes] == [("用途", "住宅", "办公")]
+    page = response.content.decode()
+    assert "房屋性质：自住 → 出租" in page and str(flat) in page
+
+    # Scoped like the flat's page: bob works in another community.
+    assert admin_as(bob).get(history_url(flat)).status_code == 404
+
+
+def test_every_history_page_can_name_what_its_records_point_to():
+    """A foreign key a history shows needs its scoped lookup (history.RELATED_LOOKUPS)."""
+    from django.contrib import admin
+
+    from residents import history
+    from residents.admin.history import ReadableHistoryMixin
+
+    pages = [m for m, a in admin.site._registry.items() if isinstance(a, ReadableHistoryMixin)]
+    assert {m._meta.model_name for m in pages} >= {"household", "person", "flat"}
+    for model in pages:
+        for field in history._shown_fields(model.history.model, hidden=frozenset()):
+            if field.many_to_one:
+                assert field.related_model in history.RELATED_LOOKUPS, (model, field.name)

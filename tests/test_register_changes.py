@@ -8,8 +8,8 @@ must say so and write nothing.
 
 import pytest
 
+from residents.import_engine import ImportRejected
 from residents.models import Household, Person, Relation
-from residents.register_import import RegisterRejected
 from residents.services import import_now
 from tests.test_register_import import EVERYTHING, GOOD, register, snapshot
 
@@ -53,7 +53,7 @@ def test_a_head_on_record_missing_from_the_file_is_reported(street):
     li, son, wang = rows(1, 2, 3)
     li[RELATION] = "户主"
     data = register([li, son, wang])
-    with pytest.raises(RegisterRejected) as rejected:
+    with pytest.raises(ImportRejected) as rejected:
         import_now(data=data, filename="b.csv", scope=EVERYTHING)
     [problem] = rejected.value.result.errors
     assert (problem.line, problem.column, problem.code) == (3, "与户主关系", "head_not_listed")
@@ -80,7 +80,7 @@ def test_a_number_kept_by_a_household_not_in_the_file_is_reported(street):
     before = snapshot()
     [zhao] = rows(4)
     zhao[NUMBER] = "H002"
-    with pytest.raises(RegisterRejected) as rejected:
+    with pytest.raises(ImportRejected) as rejected:
         import_now(data=register([zhao]), filename="b.csv", scope=EVERYTHING)
     [problem] = rejected.value.result.errors
     assert (problem.line, problem.column, problem.code) == (3, "户号", "number_taken")

@@ -14,8 +14,8 @@ from common.tabular import FileRejected
 from grids.jurisdiction import Scope, scope_for
 from residents import register_import, services
 from residents.demo import HEADER as DEMO_HEADER
+from residents.import_engine import ImportRejected
 from residents.models import Household, ImportBatch, Person, PoliticalStatus, ResidenceType
-from residents.register_import import RegisterRejected
 from residents.services import import_now
 from tests.support import idn
 
@@ -299,7 +299,7 @@ def messy(street):
 
 
 def test_a_messy_register_reports_every_bad_row(messy):
-    with pytest.raises(RegisterRejected) as rejected:
+    with pytest.raises(ImportRejected) as rejected:
         import_now(data=messy, filename="登记表.csv", scope=EVERYTHING)
     found = {(p.line, p.column, p.code) for p in rejected.value.result.errors}
     assert found == {
@@ -333,8 +333,8 @@ def test_skip_invalid_imports_exactly_the_good_rows_and_again_changes_nothing(me
     assert wang.residence_type == ResidenceType.FLOATING and wang.birth_date == datetime.date(
         1990, 5, 15
     )
-    assert wang.household.housing_status == "rented" and wang.household.room == "502"
-    assert str(Household.objects.get(number="H001").area) == "89.50"
+    assert wang.household.flat.housing_status == "rented" and wang.household.room == "502"
+    assert str(Household.objects.get(number="H001").flat.area) == "89.50"
     zhao = Person.objects.get(name="赵强")
     assert (
         zhao.household.stairwell.compound == "金沙城" and zhao.household.stairwell.building == "3"
@@ -403,7 +403,7 @@ def test_persons_are_compared_with_the_database_a_chunk_at_a_time(street, monkey
 def test_a_worker_imports_only_into_their_jurisdiction(street, alice):
     outside = [row[:] for row in GOOD[4:5]]  # 金沙城 is community A's second grid
     outside[0][7] = "云帆城1幢1单元101室"  # community B
-    with pytest.raises(RegisterRejected) as rejected:
+    with pytest.raises(ImportRejected) as rejected:
         import_now(data=register(outside), filename="x.csv", scope=scope_for(alice), user=alice)
     assert rejected.value.result.errors[0].code == "unknown_compound"
     assert Person.objects.count() == 0
@@ -521,7 +521,7 @@ def test_the_cycle_collector_is_back_on_after_any_import(street, messy):
 
     import_now(data=register(GOOD), filename="r.csv", scope=EVERYTHING)
     assert gc.isenabled()
-    with pytest.raises(RegisterRejected):
+    with pytest.raises(ImportRejected):
         import_now(data=messy, filename="r.csv", scope=EVERYTHING)
     assert gc.isenabled()
     with pytest.raises(FileRejected):
@@ -544,6 +544,8 @@ def test_command_json_and_exit_status(street, messy, tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {
         "rows",
+        "flats_created",
+        "flats_updated",
         "households_created",
         "households_updated",
         "persons_created",
@@ -553,6 +555,9 @@ def test_command_json_and_exit_status(street, messy, tmp_path, capsys):
         "error_total",
         "error_counts",
         "error_examples",
+        "changes",
+        "change_total",
+        "transfers_requested",
     }
     assert out["rows"] == 15 and len(out["errors"]) == 10
     assert out["errors"][0] == {

@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Count
 
 from grids.demo import SCALES, tree_rows
 from grids.integrity import check_trees
@@ -45,14 +46,30 @@ def test_tiny_seed_is_deterministic_with_logins_and_gaps(capsys):
 
 
 def test_demo_roster_goes_through_the_real_import():
-    from residents.models import Household, ImportBatch, Person
+    from residents.models import Flat, Household, ImportBatch, Owner, OwnerKind, Person
 
     call_command("seed_demo", "--scale", "tiny")
     persons = Person.objects.count()
     assert 100 <= persons <= 140
     assert Household.objects.count() >= 40
-    assert ImportBatch.objects.get().status == ImportBatch.Status.APPLIED
+    assert set(ImportBatch.objects.values_list("kind", "status")) == {
+        (ImportBatch.Kind.REGISTER, ImportBatch.Status.APPLIED),
+        (ImportBatch.Kind.OWNERS, ImportBatch.Status.APPLIED),
+    }
     floating = Person.objects.filter(residence_type="floating").count() / persons
-    rented = Household.objects.filter(housing_status="rented").count() / Household.objects.count()
+    rented = Flat.objects.filter(housing_status="rented").count() / Flat.objects.count()
     assert 0.15 < floating < 0.45 and 0.1 < rented < 0.35
+    # 一房多户: some rented flats hold a second, tenant household.
+    shared = Flat.objects.annotate(n=Count("households")).filter(n__gt=1)
+    assert shared.exists() and not shared.exclude(housing_status="rented").exists()
+    # The owners' roll: every flat has an owner; most live there, a landlord owns two,
+    # the developer holds flats nobody lives in yet.
+    assert not Flat.objects.filter(ownerships__isnull=True).exists()
+    certified = Owner.objects.filter(kind=OwnerKind.PERSON, certificate__isnull=False)
+    assert certified.filter(person__isnull=False).count() > certified.count() / 2
+    assert Owner.objects.annotate(n=Count("ownerships")).filter(n__gt=1).exists()
+    developer = Owner.objects.get(kind=OwnerKind.ORGANISATION)
+    held = Flat.objects.filter(ownerships__owner=developer)
+    assert set(held.values_list("delivery", flat=True)) == {"unsold", "sold_undelivered"}
+    assert not held.filter(households__isnull=False).exists()
     assert Person.objects.filter(tags__isnull=False).exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,6 +120,21 @@ def team_rows(request: HttpRequest, node: Node) -> list[TeamRow]:
     ]
 
 
+@dataclass(frozen=True)
+class PagePart:
+    """A block another app adds to a node's page: its template and what it draws."""
+
+    template: str
+    context: dict[str, Any]
+
+
+# What other apps add to a node's page (residents: a stairwell's flats), so that
+# grids never imports them: each is called with the request and the node, and
+# answers its part, or None where it has nothing to show. An app appends to it
+# when its admin module is imported.
+NODE_PAGE_PARTS: list[Callable[[HttpRequest, Node], PagePart | None]] = []
+
+
 @admin.register(Node)
 class NodeAdmin(SelectorSearchMixin, JurisdictionAdminMixin, MPTTModelAdmin):
     form = NodeForm
@@ -199,6 +215,9 @@ class NodeAdmin(SelectorSearchMixin, JurisdictionAdminMixin, MPTTModelAdmin):
         if obj is not None and obj.level in TEAM_LEVELS:
             context["team"] = team_rows(request, obj)
             context["team_by_unit"] = obj.level == Level.MICRO_GRID
+        if obj is not None:
+            parts = (add_part(request, obj) for add_part in NODE_PAGE_PARTS)
+            context["page_parts"] = [part for part in parts if part is not None]
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def changelist_view(

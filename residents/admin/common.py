@@ -30,6 +30,7 @@ from grids.selectors import visible_nodes
 from residents import exports, selectors
 from residents.models import (
     ExportJob,
+    Flat,
     Household,
     ImportBatch,
     LifeEvent,
@@ -38,6 +39,7 @@ from residents.models import (
 )
 
 ROSTER_SELECTORS = {
+    Flat: selectors.visible_flats,
     Household: selectors.visible_households,
     Person: selectors.visible_persons,
     LifeEvent: selectors.visible_life_events,

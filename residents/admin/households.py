@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.http import HttpRequest
@@ -27,6 +28,7 @@ from residents.admin.common import (
 from residents.admin.history import ReadableHistoryMixin
 from residents.models import (
     Household,
+    HousingStatus,
     Person,
 )
 
@@ -78,10 +80,10 @@ class HouseholdResource(SafeResource):
     address = fields.Field(column_name=_("address"))
     number = fields.Field(attribute="number", column_name=_("household number"))
     housing_status = fields.Field(
-        attribute="get_housing_status_display", column_name=_("housing status")
+        attribute="flat__get_housing_status_display", column_name=_("housing status")
     )
-    area = fields.Field(attribute="area", column_name=_("exclusive area (m²)"))
-    owner = fields.Field(attribute="owner", column_name=_("owner"))
+    area = fields.Field(attribute="flat__area", column_name=_("exclusive area (m²)"))
+    owner = fields.Field(attribute="flat__owner", column_name=_("owner's name as registered"))
     community = fields.Field(attribute="community__name", column_name=_("community"))
 
     class Meta:
@@ -90,6 +92,35 @@ class HouseholdResource(SafeResource):
 
     def dehydrate_address(self, household: Household) -> str:
         return f"{household.stairwell.compound}{household.stairwell.name}{household.room}"
+
+
+class HouseholdForm(forms.ModelForm):
+    """The household with its flat's fields, which services.update_household writes to the flat."""
+
+    housing_status = forms.ChoiceField(
+        label=_("housing status"),
+        choices=HousingStatus.choices,
+        initial=HousingStatus.OWNER_OCCUPIED,
+    )
+    area = forms.DecimalField(
+        label=_("exclusive area (m²)"),
+        required=False,
+        min_value=0,
+        max_digits=8,
+        decimal_places=2,
+        help_text=_("Shared by every household of the flat."),
+    )
+    owner = forms.CharField(label=_("owner's name as registered"), required=False, max_length=50)
+
+    class Meta:
+        model = Household
+        fields = ["stairwell", "room", "number"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            for name in services.FLAT_EDITABLE & set(self.fields):
+                self.initial[name] = getattr(self.instance.flat, name)
 
 
 class MemberCountedChangeList(ChangeList):
@@ -110,12 +141,20 @@ class HouseholdAdmin(
 ):
     resource_classes = [HouseholdResource]
     change_list_template = "admin/residents/household/change_list.html"
-    list_display = ["address", "number", "housing_status", "area", "member_count", "community"]
-    list_select_related = ["stairwell", "community"]
-    list_filter = [CommunityFilter, "housing_status"]
+    list_display = [
+        "address",
+        "number",
+        "flat__housing_status",
+        "flat__area",
+        "member_count",
+        "community",
+    ]
+    list_select_related = ["stairwell", "community", "flat"]
+    list_filter = [CommunityFilter, "flat__housing_status"]
     search_fields = ["room"]  # shows the box; the search is search_q
     search_q = staticmethod(selectors.household_search)
     search_help_text = _("Room, household number, or a member's name, full ID number or phone.")
+    form = HouseholdForm
     fields = ["stairwell", "room", "number", "housing_status", "area", "owner"]
     autocomplete_fields = ["stairwell"]
     inlines = [MemberInline]
@@ -128,8 +167,12 @@ class HouseholdAdmin(
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return MemberCountedChangeList
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        # On its page, the flat it lives in, as a link (a new room moves it).
+        return [*self.fields, "flat"] if obj else list(self.fields)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["stairwell"] if obj else []
+        return ["stairwell", "flat"] if obj else []
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
@@ -159,7 +202,8 @@ class HouseholdAdmin(
         return obj.member_count  # type: ignore[attr-defined]
 
     def save_model(self, request: HttpRequest, obj: Household, form: Any, change: bool) -> None:
-        data = {k: v for k, v in form.cleaned_data.items() if k in services.HOUSEHOLD_EDITABLE}
+        editable = services.HOUSEHOLD_EDITABLE | services.FLAT_EDITABLE
+        data = {k: v for k, v in form.cleaned_data.items() if k in editable}
         if change:
             services.update_household(household=obj, **data)
         else:

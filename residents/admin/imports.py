@@ -26,9 +26,41 @@ from residents.models import (
     ImportBatch,
 )
 
+# What each count of an import's summary says, once written and before.
+COUNT_LABELS = {
+    "flats_created": (_("flats created"), _("flats to create")),
+    "flats_updated": (_("flats updated"), _("flats to update")),
+    "households_created": (_("households created"), _("households to create")),
+    "households_updated": (_("households updated"), _("households to update")),
+    "persons_created": (_("persons created"), _("persons to create")),
+    "persons_updated": (_("persons updated"), _("persons to update")),
+    "owners_created": (_("owners created"), _("owners to create")),
+    "owners_updated": (_("owners updated"), _("owners to update")),
+    "ownerships_created": (_("ownerships created"), _("ownerships to create")),
+    "ownerships_removed": (_("ownerships ended"), _("ownerships to end")),
+}
+
+
+def summary_counts(batch: ImportBatch) -> list[tuple[str, int]]:
+    """(label, count) of the batch's summary, as written or as it would be."""
+    written = 0 if batch.applied_at else 1
+    summary = batch.summary or {}
+    return [
+        (str(labels[written]), summary[key])
+        for key, labels in COUNT_LABELS.items()
+        if key in summary
+    ]
+
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("register file (CSV or XLSX)"))
+    # Not required: an upload that does not say is a register, as before there were two lists.
+    kind = forms.ChoiceField(
+        label=_("list"),
+        choices=ImportBatch.Kind.choices,
+        initial=ImportBatch.Kind.REGISTER,
+        required=False,
+    )
+    file = forms.FileField(label=_("file (CSV or XLSX)"))
     skip_invalid = forms.BooleanField(
         label=_("Skip bad rows and import the good ones"), required=False
     )
@@ -36,9 +68,18 @@ class UploadForm(forms.Form):
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(RosterAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "filename", "area", "status", "progress", "counts", "user"]
+    list_display = [
+        "created_at",
+        "kind",
+        "filename",
+        "area",
+        "status",
+        "progress",
+        "counts",
+        "user",
+    ]
     list_select_related = ["user", "area"]
-    list_filter = ["status"]
+    list_filter = ["kind", "status"]
     show_full_result_count = False
     actions = None
     ordering = ["-created_at"]
@@ -61,9 +102,10 @@ class ImportBatchAdmin(RosterAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("result"))
     def counts(self, obj: ImportBatch) -> str:
         s = obj.summary or {}
-        return _("%(p)s persons new, %(u)s updated, %(e)s errors") % {
-            "p": s.get("persons_created", "–"),
-            "u": s.get("persons_updated", "–"),
+        unit = "owners" if obj.kind == ImportBatch.Kind.OWNERS else "persons"
+        return _("%(p)s new, %(u)s updated, %(e)s errors") % {
+            "p": s.get(f"{unit}_created", "–"),
+            "u": s.get(f"{unit}_updated", "–"),
             "e": obj.error_count,
         }
 
@@ -128,6 +170,7 @@ class ImportBatchAdmin(RosterAdminMixin, admin.ModelAdmin):
                     data=services.read_upload(upload=upload),
                     filename=upload.name,
                     skip_invalid=form.cleaned_data["skip_invalid"],
+                    kind=form.cleaned_data["kind"] or ImportBatch.Kind.REGISTER,
                 )
             except ValidationError as error:
                 form.add_error("file", error)
@@ -136,7 +179,7 @@ class ImportBatchAdmin(RosterAdminMixin, admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": _("Import a register"),
+            "title": _("Import a register or an owners' roll"),
             "form": form,
         }
         return TemplateResponse(request, "admin/residents/importbatch/upload.html", context)
@@ -159,12 +202,14 @@ class ImportBatchAdmin(RosterAdminMixin, admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": _("Register import: %(file)s") % {"file": batch.filename},
+            "title": _("%(kind)s import: %(file)s")
+            % {"kind": batch.get_kind_display(), "file": batch.filename},
             "batch": batch,
             "errors": batch.errors,
             "more_errors": batch.errors_not_listed,
             "problem_kinds": problem_kinds(batch),
             "preview": preview(batch),
+            "summary_counts": summary_counts(batch),
             "working": batch.status in ImportBatch.WORKING,
             "may_import": self._may_import(request),
             "Status": ImportBatch.Status,

@@ -140,7 +140,7 @@ class PersonAdmin(
         "political_status",
         "party_kind",
         "tags",
-        "household__housing_status",
+        "household__flat__housing_status",
         "sex",
     ]
     search_fields = ["name"]  # shows the box; the search is search_q
@@ -327,7 +327,8 @@ class PersonAdmin(
             "rented": (
                 _("Rented flats"),
                 Household,
-                reverse("admin:residents_household_changelist") + "?housing_status__exact=rented",
+                reverse("admin:residents_household_changelist")
+                + "?flat__housing_status__exact=rented",
             ),
             "life_events": (
                 _("Life events in the last 90 days"),

@@ -1,0 +1,7 @@
+from residents.import_command import ImportCommand
+from residents.models import ImportBatch
+
+
+class Command(ImportCommand):
+    help = "Import an owners' roll (业主名册; CSV in UTF-8/BOM/GB18030, or XLSX)."
+    kind = ImportBatch.Kind.OWNERS
