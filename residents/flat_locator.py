@@ -6,7 +6,7 @@ are known, so a row naming a flat outside the jurisdiction reads as unknown.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -17,13 +17,11 @@ from grids.jurisdiction import Scope
 from grids.models import Level, Node
 from grids.personal_data import shown_cell
 from residents import addresses, bulk
-from residents.import_engine import Memo
+from residents.import_engine import Memo, Report
 from residents.models import Delivery, FlatUse, HousingStatus
 from residents.models import Flat as FlatModel
 
 Flat = tuple[int, str]  # (stairwell id, room)
-# problem(line, column, code, message), the column by its canonical name.
-Report = Callable[[int, str, str, str], None]
 
 
 class FlatLocator:

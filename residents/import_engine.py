@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from common.tabular import FileRejected, Problem, Table
 from grids.jurisdiction import Scope
 from grids.models import Level, Node
+from grids.personal_data import shown_cell
 from residents import bulk
 from residents.models import ANCESTOR_FIELDS, ImportBatch
 from residents.values import word
@@ -44,6 +45,8 @@ PROBLEMS_KEPT = 1000
 GIVE_UP_AFTER_ROWS = 1000
 
 Progress = Callable[[int, int], None]
+# problem(line, column, code, message), the column by its canonical name.
+Report = Callable[[int, str, str, str], None]
 
 
 def no_progress(done: int, total: int) -> None:
@@ -144,6 +147,27 @@ def chosen(words: dict[str, Any]) -> Callable[[str], Any]:
     return lambda text: words.get(word(text))
 
 
+def read_cell(
+    line: int,
+    cells: dict[str, str],
+    column: str,
+    memo: Memo,
+    code: str,
+    message: str,
+    *,
+    problem: Report,
+) -> Any:
+    """The column's cell as `memo` reads it: None for an empty cell, and for one it
+    rejects, which is reported with `message` naming the cell (masked) as %(value)s."""
+    text = cells.get(column, "")
+    if not text:
+        return None
+    value = memo[text]
+    if value is None:
+        problem(line, column, code, message % {"value": shown_cell(text)})
+    return value
+
+
 def checked_rows(
     table: Table,
     check_row: Callable[[int, dict[str, str]], Any],
@@ -212,6 +236,21 @@ def smallest_area(ancestors: dict[int, dict[str, int]]) -> int | None:
             break
         shared = at_level.pop()
     return shared
+
+
+def write_history(
+    batch: ImportBatch, at: Any, model: type[Model], ids: list[int], kind: str
+) -> None:
+    """One history row per written row, stamped with the batch, copied server-side
+    from the rows themselves."""
+    bulk.snapshot_history(
+        model,
+        ids,
+        history_type=kind,
+        history_date=at,
+        reason=batch.history_reason,
+        user_id=batch.user_id,
+    )
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,6 @@ from django.utils.translation import gettext as _
 
 from common.tabular import FileRejected, Problem, Table, read_table
 from grids.jurisdiction import Scope
-from grids.personal_data import shown_cell
 from residents import bulk, credit_codes, idnumbers
 from residents.flat_locator import Flat as FlatKey
 from residents.flat_locator import FlatLocator, agreed_flat_values, insert_flats
@@ -41,8 +40,10 @@ from residents.import_engine import (
     UndoTable,
     checked_rows,
     chosen,
+    read_cell,
     smallest_area,
     stairwell_ancestors,
+    write_history,
 )
 from residents.models import (
     Flat,
@@ -180,38 +181,15 @@ class _Checker:
                     _("Line %(line)d gives this certificate number to another name.")
                     % {"line": first[1]},
                 )
-        phone_text = cells.get("phone", "")
-        phone = self.phones[phone_text]
-        if phone is None:
-            self.problem(
-                line,
-                "phone",
-                "bad_phone",
-                _("“%(value)s” is not a phone number.") % {"value": shown_cell(phone_text)},
-            )
-        area = None
-        area_text = cells.get("area", "")
-        if area_text:
-            area = self.areas[area_text]
-            if area is None:
-                self.problem(
-                    line,
-                    "area",
-                    "bad_area",
-                    _("“%(value)s” is not an area in m².") % {"value": shown_cell(area_text)},
-                )
-        delivery = None
-        delivery_text = cells.get("delivery", "")
-        if delivery_text:
-            delivery = self.deliveries[delivery_text]
-            if delivery is None:
-                self.problem(
-                    line,
-                    "delivery",
-                    "bad_delivery",
-                    _("Unknown delivery status “%(value)s”; use 已交付/未出售/已售未交付.")
-                    % {"value": shown_cell(delivery_text)},
-                )
+        cell = functools.partial(read_cell, line, cells, problem=self.problem)
+        phone = cell("phone", self.phones, "bad_phone", _("“%(value)s” is not a phone number."))
+        area = cell("area", self.areas, "bad_area", _("“%(value)s” is not an area in m²."))
+        delivery = cell(
+            "delivery",
+            self.deliveries,
+            "bad_delivery",
+            _("Unknown delivery status “%(value)s”; use 已交付/未出售/已售未交付."),
+        )
         location = self.locator.locate(line, cells)
         if len(self.problems) != before or location is None:
             if location is not None:
@@ -228,7 +206,7 @@ class _Checker:
             name=name,
             certificate=certificate,
             kind=kind,
-            phone=phone,
+            phone=phone or "",
             co_owners=co_owners,
             area=area,
             delivery=delivery,
@@ -415,14 +393,14 @@ class _Plan:
         if dry_run:
             return
         ids = bulk.allocate_ids(Ownership, len(new_titles))
-        self._history(Ownership, removed, "-")
+        write_history(self.batch, self.now, Ownership, removed, "-")
         bulk.delete_rows(Ownership, removed)
         bulk.insert_rows(
             Ownership,
             ("id", "flat_id", "owner_id"),
             [(pk, flat, owner) for pk, (flat, owner) in zip(ids, new_titles, strict=True)],
         )
-        self._history(Ownership, list(ids), "+")
+        write_history(self.batch, self.now, Ownership, list(ids), "+")
 
     def _flats(self, result: OwnersResult, dry_run: bool) -> dict[FlatKey, Any]:
         """flat key -> id (a placeholder for a new flat in a dry run); creates and updates."""
@@ -455,8 +433,8 @@ class _Plan:
         ids.update((flat, pk) for (flat, _given), pk in zip(new, new_ids, strict=True))
         self.touched_flats = {row[0] for row in changed} | set(new_ids)
         bulk.update_rows(Flat, ("id", *FLAT_COLUMNS), changed)
-        self._history(Flat, list(new_ids), "+")
-        self._history(Flat, [row[0] for row in changed], "~")
+        write_history(self.batch, self.now, Flat, list(new_ids), "+")
+        write_history(self.batch, self.now, Flat, [row[0] for row in changed], "~")
         return ids
 
     def _owners(self, result: OwnersResult, dry_run: bool) -> dict[tuple[FlatKey, Identity], Any]:
@@ -502,23 +480,13 @@ class _Plan:
             ("id", "kind", "name", "certificate", "phone", "person_id"),
             [(new_ids[key], *values) for key, values in new.items()],
         )
-        self._history(Owner, list(new_ids.values()), "+")
-        self._history(Owner, list(changed), "~")
+        write_history(self.batch, self.now, Owner, list(new_ids.values()), "+")
+        write_history(self.batch, self.now, Owner, list(changed), "~")
         self.touched_owners = set(new_ids.values()) | set(changed)
         return {k: v if isinstance(v, int) else new_ids[v] for k, v in ids.items()}
 
     touched_flats: set[Any]
     touched_owners: set[Any]
-
-    def _history(self, model: type[Any], ids: list[int], kind: str) -> None:
-        bulk.snapshot_history(
-            model,
-            ids,
-            history_type=kind,
-            history_date=self.now,
-            reason=self.batch.history_reason,
-            user_id=self.batch.user_id,
-        )
 
 
 class OwnersDefinition:

@@ -26,6 +26,7 @@ from residents.import_engine import (
     ImportResult,
     Progress,
     UndoTable,
+    write_history,
     write_table,
 )
 from residents.models import (
@@ -191,11 +192,13 @@ class _Writer(StoredHouseholds):
             claims=promoted,
         )
         self._request_transfers(result, household_id)
-        self._write_history(Flat, new_flats, "+")
-        self._write_history(Household, [pk for pk in new_ids if pk is not None], "+")
-        self._write_history(Household, [pk for pk, _v in changed_households], "~")
-        self._write_history(Person, person_ids, "+")
-        self._write_history(Person, [pk for pk, _v in changed_people], "~")
+        write_history(self.batch, self.now, Flat, new_flats, "+")
+        write_history(
+            self.batch, self.now, Household, [pk for pk in new_ids if pk is not None], "+"
+        )
+        write_history(self.batch, self.now, Household, [pk for pk, _v in changed_households], "~")
+        write_history(self.batch, self.now, Person, person_ids, "+")
+        write_history(self.batch, self.now, Person, [pk for pk, _v in changed_people], "~")
 
     def _describe_changes(
         self,
@@ -317,7 +320,7 @@ class _Writer(StoredHouseholds):
         )
         flat_id.update((flat, pk) for (flat, _values), pk in zip(new, new_ids, strict=True))
         bulk.update_rows(Flat, ("id", *FLAT_COLUMNS), changed)
-        self._write_history(Flat, [row[0] for row in changed], "~")
+        write_history(self.batch, self.now, Flat, [row[0] for row in changed], "~")
         return flat_id, list(new_ids)
 
     def _person_values(
@@ -351,17 +354,6 @@ class _Writer(StoredHouseholds):
             values[2]: (pk, tuple(values))
             for pk, *values in bulk.select_in(Person, ("id", *PERSON_COLUMNS), "id_number", numbers)
         }
-
-    def _write_history(self, model: type[Any], ids: list[int], kind: str) -> None:
-        """One history row per written row, copied server-side from the rows themselves."""
-        bulk.snapshot_history(
-            model,
-            ids,
-            history_type=kind,
-            history_date=self.now,
-            reason=self.batch.history_reason,
-            user_id=self.batch.user_id,
-        )
 
 
 def _takes_number(wanted: tuple[Any, ...], stored: tuple[Any, ...]) -> bool:

@@ -10,6 +10,7 @@ line, column and a Chinese message that never quotes personal data.
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -21,7 +22,7 @@ from grids.jurisdiction import Scope
 from grids.personal_data import shown_cell
 from residents import idnumbers
 from residents.flat_locator import FlatLocator
-from residents.import_engine import Memo, Progress, checked_rows, chosen
+from residents.import_engine import Memo, Progress, checked_rows, chosen, read_cell
 from residents.models import (
     HousingStatus,
     PartyKind,
@@ -244,15 +245,8 @@ class Checker:
                         "birth_mismatch",
                         _("The birth date does not agree with the one in the ID number."),
                     )
-        phone_text = cells.get("phone", "")
-        phone = self.phones[phone_text]
-        if phone is None:
-            self.problem(
-                line,
-                "phone",
-                "bad_phone",
-                _("“%(value)s” is not a phone number.") % {"value": shown_cell(phone_text)},
-            )
+        cell = functools.partial(read_cell, line, cells, problem=self.problem)
+        phone = cell("phone", self.phones, "bad_phone", _("“%(value)s” is not a phone number."))
         relation = self.relations[cells.get("relation", "")] or DEFAULTS["relation"]
         residence_text = cells.get("residence_type", "")
         residence = (
@@ -285,17 +279,7 @@ class Checker:
                 _("Unknown housing status “%(value)s”; use 自住/出租/空置/商用.")
                 % {"value": shown_cell(housing_text)},
             )
-        area = None
-        area_text = cells.get("area", "")
-        if area_text:
-            area = self.areas[area_text]
-            if area is None:
-                self.problem(
-                    line,
-                    "area",
-                    "bad_area",
-                    _("“%(value)s” is not an area in m².") % {"value": shown_cell(area_text)},
-                )
+        area = cell("area", self.areas, "bad_area", _("“%(value)s” is not an area in m²."))
         location = self.locator.locate(line, cells)
         if len(self.problems) != before or decoded is None or location is None:
             return None
@@ -309,7 +293,7 @@ class Checker:
             id_number=decoded.number,
             sex=decoded.sex,
             birth_date=decoded.birth_date,
-            phone=phone,
+            phone=phone or "",
             relation=relation,
             ethnicity=cells.get("ethnicity", ""),
             residence_type=residence,
