@@ -27,6 +27,7 @@ from typing import Any
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from common.tabular import FileRejected, Problem, Table, read_table
 from grids.jurisdiction import Scope
@@ -38,8 +39,10 @@ from residents.import_engine import (
     Memo,
     Progress,
     UndoTable,
+    area_memo,
     checked_rows,
     chosen,
+    phone_memo,
     read_cell,
     smallest_area,
     stairwell_ancestors,
@@ -55,7 +58,7 @@ from residents.models import (
     Ownership,
     Person,
 )
-from residents.values import DELIVERY_WORDS, parse_area, parse_phone
+from residents.values import DELIVERY_WORDS
 
 COLUMN_ALIASES = {
     "房屋地址": "address",
@@ -147,9 +150,13 @@ class _Checker:
         self.problems = problems
         self.locator = FlatLocator(scope, self.problem)
         self.certificates = Memo(_certificate)
-        self.areas = Memo(parse_area)
-        self.phones = Memo(parse_phone)
-        self.deliveries = Memo(chosen(DELIVERY_WORDS))
+        self.areas = area_memo()
+        self.phones = phone_memo()
+        self.deliveries = Memo(
+            chosen(DELIVERY_WORDS),
+            "bad_delivery",
+            _lazy("Unknown delivery status “%(value)s”; use 已交付/未出售/已售未交付."),
+        )
         self.names_by_certificate: dict[str, tuple[str, int]] = {}
         # Flats with a bad row: the others of the flat are left out too, so that
         # a skipped row never ends its owner's title.
@@ -181,15 +188,9 @@ class _Checker:
                     _("Line %(line)d gives this certificate number to another name.")
                     % {"line": first[1]},
                 )
-        cell = functools.partial(read_cell, line, cells, problem=self.problem)
-        phone = cell("phone", self.phones, "bad_phone", _("“%(value)s” is not a phone number."))
-        area = cell("area", self.areas, "bad_area", _("“%(value)s” is not an area in m²."))
-        delivery = cell(
-            "delivery",
-            self.deliveries,
-            "bad_delivery",
-            _("Unknown delivery status “%(value)s”; use 已交付/未出售/已售未交付."),
-        )
+        phone = read_cell(line, cells, "phone", self.phones, self.problem)
+        area = read_cell(line, cells, "area", self.areas, self.problem)
+        delivery = read_cell(line, cells, "delivery", self.deliveries, self.problem)
         location = self.locator.locate(line, cells)
         if len(self.problems) != before or location is None:
             if location is not None:

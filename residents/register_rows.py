@@ -10,7 +10,6 @@ line, column and a Chinese message that never quotes personal data.
 from __future__ import annotations
 
 import datetime
-import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -22,7 +21,15 @@ from grids.jurisdiction import Scope
 from grids.personal_data import shown_cell
 from residents import idnumbers
 from residents.flat_locator import FlatLocator
-from residents.import_engine import Memo, Progress, checked_rows, chosen, read_cell
+from residents.import_engine import (
+    Memo,
+    Progress,
+    area_memo,
+    checked_rows,
+    chosen,
+    phone_memo,
+    read_cell,
+)
 from residents.models import (
     HousingStatus,
     PartyKind,
@@ -36,9 +43,7 @@ from residents.values import (
     RELATION_WORDS,
     RESIDENCE_WORDS,
     SEX_WORDS,
-    parse_area,
     parse_date,
-    parse_phone,
 )
 
 COLUMN_ALIASES = {
@@ -172,8 +177,8 @@ class Checker:
         self.residence_types = Memo(chosen(RESIDENCE_WORDS))
         self.political_statuses = Memo(chosen(POLITICAL_WORDS))
         self.housing_statuses = Memo(chosen(HOUSING_WORDS))
-        self.areas = Memo(parse_area)
-        self.phones = Memo(parse_phone)
+        self.areas = area_memo()
+        self.phones = phone_memo()
 
     def problem(self, line: int, column: str, code: str, message: str) -> None:
         self.problems.append(Problem(line, COLUMN_LABELS[column], code, message))
@@ -245,8 +250,7 @@ class Checker:
                         "birth_mismatch",
                         _("The birth date does not agree with the one in the ID number."),
                     )
-        cell = functools.partial(read_cell, line, cells, problem=self.problem)
-        phone = cell("phone", self.phones, "bad_phone", _("“%(value)s” is not a phone number."))
+        phone = read_cell(line, cells, "phone", self.phones, self.problem)
         relation = self.relations[cells.get("relation", "")] or DEFAULTS["relation"]
         residence_text = cells.get("residence_type", "")
         residence = (
@@ -279,7 +283,7 @@ class Checker:
                 _("Unknown housing status “%(value)s”; use 自住/出租/空置/商用.")
                 % {"value": shown_cell(housing_text)},
             )
-        area = cell("area", self.areas, "bad_area", _("“%(value)s” is not an area in m²."))
+        area = read_cell(line, cells, "area", self.areas, self.problem)
         location = self.locator.locate(line, cells)
         if len(self.problems) != before or decoded is None or location is None:
             return None
