@@ -34,7 +34,7 @@ from common.tabular import FileRejected, Problem, Table
 from grids.jurisdiction import Scope
 from grids.models import Level, Node
 from grids.personal_data import shown_cell
-from residents import bulk
+from residents import bulk, idnumbers
 from residents.models import ANCESTOR_FIELDS, ImportBatch
 from residents.values import parse_area, parse_phone, word
 
@@ -169,6 +169,10 @@ def read_cell(line: int, cells: dict[str, str], column: str, memo: Memo, problem
     return value
 
 
+# A fake but valid ID number for templates (a man born 1985-03-02: odd sequence).
+EXAMPLE_ID_NUMBER = "33010619850302001" + idnumbers.check_character("33010619850302001")
+
+
 def phone_memo() -> Memo:
     return Memo(parse_phone, "bad_phone", _lazy("“%(value)s” is not a phone number."))
 
@@ -232,6 +236,11 @@ def stairwell_ancestors(stairwell_ids: set[int]) -> dict[int, dict[str, int]]:
     return result
 
 
+def stairwell_names(stairwell_ids: set[int]) -> dict[int, str]:
+    """stairwell id -> its display name (compound, building, unit), for rows in words."""
+    return {n.pk: n.display_name for n in Node.objects.filter(pk__in=stairwell_ids)}
+
+
 def smallest_area(ancestors: dict[int, dict[str, int]]) -> int | None:
     """The smallest node holding every stairwell of `ancestors`; None when there is none."""
     stairwells = set(ancestors)
@@ -290,14 +299,27 @@ class Plan(Protocol):
 
 
 class Definition(Protocol):
-    """One kind of import (import_definitions): the engine runs it."""
+    """One kind of import (import_definitions): the engine runs it; its template and
+    preview (import_template, import_preview) are made from the same definition."""
 
     kind: str
     result_class: type[ImportResult]
     # Children first: undo deletes what the batch created in this order.
     tables: tuple[UndoTable, ...]
+    # field -> the canonical Chinese header, in the template's order.
+    column_labels: dict[str, str]
+    # field -> what an empty cell is read as (the preview warns of each one).
+    defaults: dict[str, Any]
+    # Fields the preview never quotes, not even masked.
+    unquoted: frozenset[str]
+    # The template's example row by field; import_template adds the address.
+    example: dict[str, str]
 
     def read(self, data: bytes, filename: str) -> Table: ...
+
+    def read_head(self, table: Table, scope: Scope) -> dict[int, str]:
+        """line -> the row as the import reads it, in words, masked; rows with problems left out."""
+        ...
 
     def plan(
         self,

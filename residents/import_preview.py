@@ -22,13 +22,11 @@ from common.tabular import (
     iter_raw_rows,
 )
 from grids.jurisdiction import Scope, scope_for
-from grids.models import Node
 from grids.personal_data import shown_cell
-from residents import import_engine, register_rows
-from residents.models import (
-    ImportBatch,
-    Relation,
-)
+from residents import import_engine
+from residents.import_definitions import definition_of
+from residents.import_engine import Definition
+from residents.models import ImportBatch
 from residents.values import RELATION_WORDS, word
 
 # The preview shows this many rows as the import reads them.
@@ -77,40 +75,23 @@ class Preview:
         return self.warning_total - len(self.warnings)
 
 
-def _read_as(row: Any, stairwells: dict[int, str]) -> str:
-    """A checked row in words, personal data masked (the preview is read like the report)."""
-    return "，".join(
-        [
-            f"{stairwells.get(row.stairwell_id, '')} {row.room}",
-            row.number or gettext("(no household number)"),
-            row.name,
-            str(Relation(row.relation).label),
-            gettext("born %(year)d") % {"year": row.birth_date.year},
-        ]
-    )
-
-
-def _shown(column: str, text: str) -> str:
-    """A cell as the report would quote it; a birth date, which the ID mask hides, never."""
-    if column == "birth_date":
-        return "*" * len(text)
-    return shown_cell(text)
-
-
-def _preview_rows(table: Table, batch: ImportBatch) -> list[PreviewRow]:
-    """The first rows through the engine's own check, so they read as the import reads them."""
+def _preview_rows(table: Table, batch: ImportBatch, definition: Definition) -> list[PreviewRow]:
+    """The first rows through the definition's own check, so they read as the import reads
+    them."""
     head = Table(columns=table.columns, rows=table.rows[:PREVIEW_ROWS])
     scope = scope_for(batch.user) if batch.user else Scope(everything=True)
-    checker = register_rows.Checker(head, scope)
-    checked = {row.line: row for row in checker.check(lambda done, total: None)}
-    stairwells = Node.objects.filter(pk__in={r.stairwell_id for r in checked.values()})
-    names = {n.pk: n.display_name for n in stairwells}
+    read_as = definition.read_head(head, scope)
     bad = gettext("has problems, listed below")
     return [
         PreviewRow(
             line,
-            [_shown(name, cells.get(name, "")) for name in table.columns],
-            _read_as(checked[line], names) if line in checked else bad,
+            [
+                "*" * len(cells.get(name, ""))
+                if name in definition.unquoted
+                else shown_cell(cells.get(name, ""))
+                for name in table.columns
+            ],
+            read_as.get(line, bad),
         )
         for line, cells in head.rows
     ]
@@ -159,7 +140,7 @@ def _defaulted_cells(table: Table, column: str, default: Any) -> Iterator[Proble
 
 
 def _warnings(
-    data: bytes, batch: ImportBatch, table: Table
+    data: bytes, batch: ImportBatch, table: Table, definition: Definition
 ) -> tuple[list[Problem], Counter[str], dict[str, str]]:
     """The first PROBLEMS_KEPT warnings by line, and every one counted by kind.
 
@@ -170,7 +151,7 @@ def _warnings(
         _ignored_columns(data, batch, table),
         *(
             _defaulted_cells(table, column, default)
-            for column, default in register_rows.DEFAULTS.items()
+            for column, default in definition.defaults.items()
         ),
     ]
     kept: list[Problem] = []
@@ -188,8 +169,6 @@ def preview(batch: ImportBatch) -> Preview | None:
     """The preview of a checked batch, before it is confirmed; None once the file is gone."""
     if batch.status not in {ImportBatch.Status.CHECKED, ImportBatch.Status.REJECTED}:
         return None
-    if batch.kind != ImportBatch.Kind.REGISTER:
-        return None  # the rows as read are the register's; a roll shows its counts and problems
     key = f"import-preview:{batch.pk}:{batch.status}:{batch.touched_at.timestamp()}"
     key += f":{translation.get_language()}"
     made: Preview | None = cache.get(key)
@@ -204,16 +183,17 @@ def _make_preview(batch: ImportBatch) -> Preview | None:
     data = bytes(batch.upload)  # deferred on the batch's page: read only here
     if not data:
         return None
+    definition = definition_of(batch.kind)
     try:
-        table = register_rows.read_register(data, batch.filename)
+        table = definition.read(data, batch.filename)
     except FileRejected:
         return None  # the report says why
-    warnings, counts, examples = _warnings(data, batch, table)
+    warnings, counts, examples = _warnings(data, batch, table, definition)
     return Preview(
         columns=[
-            (header, register_rows.COLUMN_LABELS[name]) for name, header in table.columns.items()
+            (header, definition.column_labels[name]) for name, header in table.columns.items()
         ],
-        rows=_preview_rows(table, batch),
+        rows=_preview_rows(table, batch, definition),
         warnings=warnings,
         warning_total=counts.total(),
         warning_kinds=[ProblemKind(examples[c], n) for c, n in counts.most_common()],

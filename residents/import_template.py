@@ -1,5 +1,5 @@
-"""The register import's template: the engine's canonical headers and one example row
-that imports cleanly in the user's own first stairwell, as CSV (UTF-8 with BOM) or XLSX."""
+"""An import's template: the definition's canonical headers and one example row that
+imports cleanly in the user's own first stairwell, as CSV (UTF-8 with BOM) or XLSX."""
 
 from __future__ import annotations
 
@@ -11,35 +11,19 @@ from openpyxl import Workbook
 
 from grids.models import Level
 from grids.selectors import visible_nodes
-from residents import idnumbers, register_rows
+from residents.import_engine import Definition
 
 # The template gives the address in one column; 楼道编码 + 房号 are the other way
 # to say it, and a row giving both would leave the user guessing which one counts.
 TEMPLATE_SKIPS = ("stairwell_code", "room")
-# The example row, by field: fake but valid (the ID number's check digit holds,
-# sex and birth date agree with it); the address is the user's own first stairwell.
-EXAMPLE = {
-    "number": "0001",
-    "name": "张三",
-    "sex": "男",
-    "ethnicity": "汉族",
-    "birth_date": "1985-03-02",
-    "relation": "户主",
-    "phone": "13800000000",
-    "political": "群众",
-    "residence_type": "户籍",
-    "housing_status": "自住",
-    "area": "89.5",
-}
-EXAMPLE_ID_FIRST17 = "33010619850302001"  # odd sequence: a man, born 1985-03-02
 EXAMPLE_ROOM = "101"
 # A stairwell-less user (none in their jurisdiction) still gets a readable example.
 EXAMPLE_ADDRESS = "和达城1幢1单元101室"
 
 
-def template_columns() -> list[str]:
-    """The fields of the import template, in the engine's own order of canonical headers."""
-    return [f for f in register_rows.COLUMN_LABELS if f not in TEMPLATE_SKIPS]
+def template_columns(definition: Definition) -> list[str]:
+    """The fields of the import template, in the definition's order of canonical headers."""
+    return [f for f in definition.column_labels if f not in TEMPLATE_SKIPS]
 
 
 def example_address(user: Any) -> str:
@@ -57,16 +41,13 @@ def example_address(user: Any) -> str:
     return f"{stairwell.compound}{stairwell.building}幢{unit}{EXAMPLE_ROOM}室"
 
 
-def template_rows(user: Any) -> list[list[str]]:
-    """The header row (the canonical Chinese headers) and one example row."""
-    example = {
-        **EXAMPLE,
-        "id_number": EXAMPLE_ID_FIRST17 + idnumbers.check_character(EXAMPLE_ID_FIRST17),
-        "address": example_address(user),
-    }
-    fields = template_columns()
+def template_rows(user: Any, definition: Definition) -> list[list[str]]:
+    """The header row (the canonical Chinese headers) and one example row, fake but valid
+    (the ID number's check character holds, sex and birth date agree with it)."""
+    example = {**definition.example, "address": example_address(user)}
+    fields = template_columns(definition)
     return [
-        [register_rows.COLUMN_LABELS[f] for f in fields],
+        [definition.column_labels[f] for f in fields],
         [example.get(f, "") for f in fields],
     ]
 

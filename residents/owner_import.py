@@ -35,6 +35,7 @@ from residents import bulk, credit_codes, idnumbers
 from residents.flat_locator import Flat as FlatKey
 from residents.flat_locator import FlatLocator, agreed_flat_values, insert_flats
 from residents.import_engine import (
+    EXAMPLE_ID_NUMBER,
     ImportResult,
     Memo,
     Progress,
@@ -46,9 +47,11 @@ from residents.import_engine import (
     read_cell,
     smallest_area,
     stairwell_ancestors,
+    stairwell_names,
     write_history,
 )
 from residents.models import (
+    Delivery,
     Flat,
     Household,
     HousingStatus,
@@ -212,6 +215,19 @@ class _Checker:
             area=area,
             delivery=delivery,
         )
+
+
+def _row_in_words(row: OwnerRow, stairwells: dict[int, str]) -> str:
+    """A checked row for the preview: the certificate by its kind only, never its number."""
+    certificate = OwnerKind(row.kind).label if row.certificate else _("no certificate")
+    words = [f"{stairwells.get(row.flat[0], '')} {row.flat[1]}", f"{row.name}（{certificate}）"]
+    if row.co_owners:
+        words.append(_("co-owners %(names)s") % {"names": "、".join(row.co_owners)})
+    if row.area is not None:
+        words.append(f"{row.area} m²")
+    if row.delivery:
+        words.append(str(Delivery(row.delivery).label))
+    return "，".join(words)
 
 
 def read_roll(data: bytes, filename: str) -> Table:
@@ -501,8 +517,27 @@ class OwnersDefinition:
         UndoTable(Flat, FLAT_COLUMNS),
     )
 
+    column_labels = COLUMN_LABELS
+    # An empty cell keeps what is on record: nothing is read as a default.
+    defaults: dict[str, Any] = {}
+    unquoted: frozenset[str] = frozenset()
+    example = {
+        "area": "89.5",
+        "name": "张三",
+        "certificate": EXAMPLE_ID_NUMBER,
+        "phone": "13800000000",
+        "co_owners": "李四",
+        "delivery": "已交付",
+    }
+
     def read(self, data: bytes, filename: str) -> Table:
         return read_roll(data, filename)
+
+    def read_head(self, table: Table, scope: Scope) -> dict[int, str]:
+        checker = _Checker(scope, [])
+        checked = [row for line, cells in table.rows if (row := checker.check_row(line, cells))]
+        names = stairwell_names({row.flat[0] for row in checked})
+        return {row.line: _row_in_words(row, names) for row in checked}
 
     def plan(
         self,

@@ -22,10 +22,12 @@ from grids.jurisdiction import Scope
 from residents import bulk
 from residents.flat_locator import insert_flats
 from residents.import_engine import (
+    EXAMPLE_ID_NUMBER,
     PROBLEMS_KEPT,
     ImportResult,
     Progress,
     UndoTable,
+    stairwell_names,
     write_history,
     write_table,
 )
@@ -48,6 +50,7 @@ from residents.register_households import (
 )
 from residents.register_rows import (
     COLUMN_LABELS,
+    DEFAULTS,
     FLAT_COLUMNS,
     HOUSEHOLD_COLUMNS,
     PERSON_COLUMNS,
@@ -380,8 +383,43 @@ class RegisterDefinition:
         UndoTable(Flat, FLAT_COLUMNS),
     )
 
+    column_labels = COLUMN_LABELS
+    defaults: dict[str, Any] = DEFAULTS
+    # A birth date is what the ID number's mask hides.
+    unquoted = frozenset({"birth_date"})
+    example = {
+        "number": "0001",
+        "name": "张三",
+        "sex": "男",
+        "ethnicity": "汉族",
+        "id_number": EXAMPLE_ID_NUMBER,
+        "birth_date": "1985-03-02",
+        "relation": "户主",
+        "phone": "13800000000",
+        "political": "群众",
+        "residence_type": "户籍",
+        "housing_status": "自住",
+        "area": "89.5",
+    }
+
     def read(self, data: bytes, filename: str) -> Table:
         return read_register(data, filename)
+
+    def read_head(self, table: Table, scope: Scope) -> dict[int, str]:
+        checked, _stairwells = check_rows(table, scope, [], lambda done, total: None)
+        names = stairwell_names({row.stairwell_id for row in checked})
+        return {
+            row.line: "，".join(
+                [
+                    f"{names.get(row.stairwell_id, '')} {row.room}",
+                    row.number or _("(no household number)"),
+                    row.name,
+                    str(Relation(row.relation).label),
+                    _("born %(year)d") % {"year": row.birth_date.year},
+                ]
+            )
+            for row in checked
+        }
 
     def plan(
         self,

@@ -1,5 +1,5 @@
-"""Valid ID numbers for tests; another transaction at once, and waiting for what it does;
-Debian's Chromium."""
+"""Valid ID numbers and credit codes for tests; another transaction at once, and waiting
+for what it does; Debian's Chromium."""
 
 import contextlib
 import os
@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.db import connection, connections, transaction
 
+from residents import credit_codes
 from residents.idnumbers import check_character
 
 
@@ -19,6 +20,13 @@ def idn(region: str, birth: str, seq: int) -> str:
     """An 18-digit number for `birth` (YYYYMMDD); odd `seq` is a man, even a woman."""
     first17 = f"{region}{birth}{seq % 1000:03d}"
     return first17 + check_character(first17)
+
+
+def credit_code(seq: int, division: str = "330106") -> str:
+    """A valid unified social credit code of a company (91…) registered in `division`."""
+    org = f"{seq:08d}"
+    first17 = f"91{division}{org}{credit_codes.org_check_character(org)}"
+    return first17 + credit_codes.check_character(first17)
 
 
 def wait_until(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:

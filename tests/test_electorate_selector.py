@@ -19,10 +19,8 @@ from grids.jurisdiction import Scope, scope_for
 from grids.models import Level, Node
 from residents import owners
 from residents.models import Delivery, OwnerKind
-from tests.support import idn
-from tests.test_owners import a_flat, credit_code, owner_permissions, stairwells_of
-
-__all__ = ["owner_permissions"]  # a fixture of the tests below
+from tests.support import credit_code, idn
+from tests.test_owners import a_flat, stairwells_of
 
 URL = "/api/v1/electorate/"
 POOL = 5  # owners 0-3 are people, 4 the developer company
@@ -181,7 +179,7 @@ def test_one_query_and_only_the_scope(tree, alice, bob):
     assert owners.electorate(bob, community_b).count.area == Decimal("70")
 
 
-def test_the_api_answers_with_an_exact_area(api_as, owner_permissions, alice, tree):
+def test_the_api_answers_with_an_exact_area(api_as, alice, tree):
     (s1, _s2, _b1, _b2), (_street, community_a, *_rest) = tree
     zhang = owners.create_owner(name="张伟")
     owners.set_owners(
@@ -207,7 +205,7 @@ def test_the_api_answers_with_an_exact_area(api_as, owner_permissions, alice, tr
 
 
 @pytest.mark.parametrize("node", ["abc", "0", "-1", "999999", "B"])
-def test_a_bad_unknown_or_foreign_node_is_a_400(api_as, owner_permissions, alice, tree, node):
+def test_a_bad_unknown_or_foreign_node_is_a_400(api_as, alice, tree, node):
     (_stairwells, (_street, _a, community_b, *_rest)) = tree
     answer = api_as(alice).get(URL, {"node": str(community_b.pk) if node == "B" else node})
     assert answer.status_code == 400

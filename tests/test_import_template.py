@@ -1,4 +1,4 @@
-"""The register import's template (CSV and XLSX) and the preview's first rows and warnings."""
+"""The imports' templates (CSV and XLSX) and the preview's first rows and warnings."""
 
 import io
 
@@ -6,11 +6,11 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from residents import idnumbers, import_engine, register_rows, services
+from residents import idnumbers, import_engine, owner_import, register_rows, services
 from residents.import_template import TEMPLATE_SKIPS
 from residents.models import ImportBatch
 from tests.conftest import PASSWORD
-from tests.support import chromium, idn
+from tests.support import chromium, credit_code, idn
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +19,8 @@ HEADERS = [
 ]
 
 
-def download(client, file_format: str) -> bytes:
-    response = client.get(reverse("admin:residents_importbatch_template", args=[file_format]))
+def download(client, file_format: str, kind: str = "register") -> bytes:
+    response = client.get(reverse("admin:residents_importbatch_template", args=[kind, file_format]))
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith(f'.{file_format}"')
     return response.content
@@ -60,17 +60,40 @@ def test_the_xlsx_template_has_the_same_rows(admin_as, alice):
 def test_only_importers_get_the_template(admin_as, alice, frank):
     assert (
         admin_as(frank)
-        .get(reverse("admin:residents_importbatch_template", args=["csv"]))
+        .get(reverse("admin:residents_importbatch_template", args=["register", "csv"]))
         .status_code
         == 403
     )
-    response = admin_as(alice).get(reverse("admin:residents_importbatch_template", args=["xls"]))
-    assert response.status_code == 404
+    client = admin_as(alice)
+    for kind, file_format in [("register", "xls"), ("tree", "csv")]:
+        url = reverse("admin:residents_importbatch_template", args=[kind, file_format])
+        assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_the_owners_template_imports_cleanly_where_the_user_works(admin_as, alice, file_format):
+    data = download(admin_as(alice), file_format, kind="owners")
+    result = services.import_now(
+        data=data,
+        filename=f"owners.{file_format}",
+        user=alice,
+        dry_run=True,
+        kind=ImportBatch.Kind.OWNERS,
+    )
+    assert [p.message for p in result.errors] == []
+    # 张三 and the co-owner 李四 of a flat the roll creates.
+    assert (result.rows, result.owners_created, result.flats_created) == (1, 2, 1)
+    header = xlsx_rows(data)[0] if file_format == "xlsx" else None
+    if header is not None:
+        assert header == [
+            label for f, label in owner_import.COLUMN_LABELS.items() if f not in TEMPLATE_SKIPS
+        ]
 
 
 def test_the_upload_page_links_both_templates(admin_as, alice):
     html = admin_as(alice).get(reverse("admin:residents_importbatch_upload")).content.decode()
     assert 'id="template-csv"' in html and 'id="template-xlsx"' in html
+    assert 'id="owners-template-csv"' in html and 'id="owners-template-xlsx"' in html
 
 
 REGISTER = (
@@ -136,6 +159,42 @@ def test_warnings_are_listed_up_to_the_reports_bound_and_counted_beyond(admin_as
     assert "另有 5 条提醒" in html
     kinds = html[html.index('id="warning-kinds"') : html.index('id="import-warnings"')]
     assert f"<td>{kept + 5}</td>" in kinds
+
+
+ROLL = (
+    "房屋地址,专有部分面积（㎡）,业主姓名,证件号码,联系电话,共有人,交付状态,备注\n"
+    "和达城1幢1单元101室,89.50,张伟,{a},13800000001,李娜,已交付,\n"
+    "和达城1幢1单元102室,,某某置业有限公司,{code},,,未出售,开发商\n"
+    "和达城9幢1单元101室,90,王芳,{c},,,,\n"
+)
+
+
+def test_the_owners_roll_preview_shows_its_rows_as_read_masked(admin_as, alice):
+    data = ROLL.format(
+        a=idn("330106", "19800101", 11), code=credit_code(7), c=idn("410103", "19900515", 22)
+    ).encode("utf-8")
+    batch = ImportBatch.objects.create(
+        user=alice,
+        kind=ImportBatch.Kind.OWNERS,
+        filename="roll.csv",
+        upload=data,
+        status=ImportBatch.Status.REJECTED,
+    )
+    html = (
+        admin_as(alice)
+        .get(reverse("admin:residents_importbatch_change", args=[batch.pk]))
+        .content.decode()
+    )
+    rows = html[
+        html.index('id="preview-rows"') : html.index("</table>", html.index('id="preview-rows"'))
+    ]
+    assert "专有部分面积（㎡） → 专有部分面积" in rows
+    assert idn("330106", "19800101", 11) not in html and "13800000001" not in html
+    assert "和达城1幢1单元 101，张伟（自然人），共有人 李娜，89.50 m²，已交付" in rows
+    assert "和达城1幢1单元 102，某某置业有限公司（单位），未出售" in rows
+    assert rows.count("有问题，见下方列表") == 1  # 和达城9幢 does not exist
+    warnings = html[html.index('id="import-warnings"') :]
+    assert "第 H 列“备注”不是导入读取的列，不会导入。" in warnings
 
 
 def test_no_preview_while_the_check_runs(admin_as, alice):

@@ -16,22 +16,16 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from common.tabular import FileRejected
-from residents import credit_codes, services
+from residents import services
 from residents.import_engine import ImportRejected
 from residents.models import Delivery, Flat, ImportBatch, Owner, OwnerKind, Ownership, Person
-from tests.support import idn
+from tests.support import credit_code, idn
 
 HEADER = "房屋地址,专有部分面积（平方米）,业主姓名,证件号码,联系电话,共有人,交付状态"
 OWNERS = ImportBatch.Kind.OWNERS
 
 
-def developer_code() -> str:
-    org8 = "32000001"
-    first17 = "9133010" + "6" + org8 + credit_codes.org_check_character(org8)
-    return first17 + credit_codes.check_character(first17)
-
-
-DEVELOPER = developer_code()
+DEVELOPER = credit_code(32000001)
 ZHANG = idn("330106", "19800101", 11)  # 张伟, who lives in 101 (the roster fixture)
 OUTSIDER = idn("330106", "19660606", 77)  # owns two flats, lives elsewhere
 

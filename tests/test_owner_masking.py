@@ -16,10 +16,8 @@ from common.masking import mask_id_number, mask_phone
 from grids.models import AccessLog
 from residents import owners
 from residents.models import Owner, OwnerKind
-from tests.support import idn
-from tests.test_owners import a_flat, credit_code, owner_permissions, stairwells_of
-
-__all__ = ["owner_permissions"]  # a fixture of the tests below
+from tests.support import credit_code, idn
+from tests.test_owners import a_flat, stairwells_of
 
 API = "/api/v1/owners/"
 ZHANG = idn("330106", "19800101", 11)
@@ -28,7 +26,7 @@ COMPANY = credit_code(1)
 
 
 @pytest.fixture
-def roll(owner_permissions, community_a, community_b):
+def roll(community_a, community_b):
     """张伟 owns a flat in A (frank's micro-grid) and one in B; the developer a flat in A;
     赵强 a flat in B only."""
     a1 = a_flat(stairwells_of(community_a)[0], "101", area=Decimal("90.00"))

@@ -7,39 +7,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from grids.models import Level, Node
-from residents import credit_codes, owners, services
+from residents import owners, services
 from residents.models import Flat, Owner, OwnerKind, Ownership
-from tests.support import idn
-
-# What the owners' permissions migration is to give the role groups (see the report of
-# issue 9 §2): until it exists, the tests grant it themselves.
-OWNER_PERMISSIONS = {
-    "街道干部": ["view_owner"],
-    "社区工作者": ["view_owner", "change_owner"],
-    "网格员": ["view_owner", "change_owner"],
-    "微网格员": ["view_owner"],
-}
-
-
-@pytest.fixture
-def owner_permissions(street):
-    for name, codenames in OWNER_PERMISSIONS.items():
-        Group.objects.get(name=name).permissions.add(
-            *Permission.objects.filter(content_type__app_label="residents", codename__in=codenames)
-        )
-
-
-def credit_code(seq: int, division: str = "330106") -> str:
-    """A valid unified social credit code of a company (91…) registered in `division`."""
-    org = f"{seq:08d}"
-    first17 = f"91{division}{org}{credit_codes.org_check_character(org)}"
-    return first17 + credit_codes.check_character(first17)
+from tests.support import credit_code, idn
 
 
 def stairwells_of(node: Node) -> list[Node]:
@@ -208,9 +183,7 @@ def test_the_search_matches_a_whole_certificate_only(db):
     assert found("和达") == {company.pk} and found("张") == {zhang.pk}
 
 
-def test_owners_are_seen_through_their_flats(
-    owner_permissions, community_a, community_b, alice, bob, charlie, dave
-):
+def test_owners_are_seen_through_their_flats(community_a, community_b, alice, bob, charlie, dave):
     a1, a2 = (a_flat(stairwells_of(community_a)[0], room) for room in ("101", "102"))
     b1 = a_flat(stairwells_of(community_b)[0], "101")
     zhang = owners.create_owner(name="张伟", certificate=ZHANG)  # two flats in A, one in B

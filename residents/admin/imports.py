@@ -20,6 +20,7 @@ from common.tabular import (
 )
 from residents import services
 from residents.admin.common import RosterAdminMixin
+from residents.import_definitions import DEFINITIONS
 from residents.import_preview import preview, problem_kinds
 from residents.import_template import TEMPLATE_FORMATS, template_rows
 from residents.models import (
@@ -114,7 +115,7 @@ class ImportBatchAdmin(RosterAdminMixin, admin.ModelAdmin):
         return [
             path("upload/", view(self.upload_view), name="residents_importbatch_upload"),
             path(
-                "template.<str:file_format>",
+                "template/<str:kind>.<str:file_format>",
                 view(self.template_view),
                 name="residents_importbatch_template",
             ),
@@ -184,15 +185,16 @@ class ImportBatchAdmin(RosterAdminMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/residents/importbatch/upload.html", context)
 
-    def template_view(self, request: HttpRequest, file_format: str) -> HttpResponse:
+    def template_view(self, request: HttpRequest, kind: str, file_format: str) -> HttpResponse:
         """The import template: the canonical headers and an example row in the user's area."""
         if not self._may_import(request):
             raise PermissionDenied
-        if file_format not in TEMPLATE_FORMATS:
+        if file_format not in TEMPLATE_FORMATS or kind not in DEFINITIONS:
             raise Http404
         content_type, build = TEMPLATE_FORMATS[file_format]
-        response = HttpResponse(build(template_rows(request.user)), content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="register-template.{file_format}"'
+        rows = template_rows(request.user, DEFINITIONS[kind])
+        response = HttpResponse(build(rows), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{kind}-template.{file_format}"'
         return response
 
     def change_view(
