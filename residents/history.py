@@ -31,21 +31,29 @@ from grids import personal_data
 from grids.models import Node
 from grids.selectors import visible_nodes
 from residents import selectors
-from residents.models import ANCESTOR_FIELDS, Flat, Household, Owner, Person
+from residents.models import ANCESTOR_FIELDS, Flat, Household, Owner, OwnerKind, Person
 
-# How a personal field is shown: (value, full=…) -> text, as on every other page.
+# How a personal field is shown: (value, the row's values, full=…) -> text, as on every
+# other page.
 Shown = Callable[..., str]
+
+
+def _by_value(show: Callable[..., str]) -> Shown:
+    return lambda value, row, *, full: show(value, full=full)
+
 
 PERSONAL_FIELDS: dict[type[Model], dict[str, Shown]] = {
     Person: {
-        "id_number": personal_data.shown_id_number,
-        "phone": personal_data.shown_phone,
-        "birth_date": personal_data.shown_birth_date,
+        "id_number": _by_value(personal_data.shown_id_number),
+        "phone": _by_value(personal_data.shown_phone),
+        "birth_date": _by_value(personal_data.shown_birth_date),
     },
-    # An organisation's credit code is masked too: an entry is shown without its row's kind.
     Owner: {
-        "certificate": personal_data.shown_id_number,
-        "phone": personal_data.shown_phone,
+        # An organisation's credit code is public; a person's ID number is not.
+        "certificate": lambda value, row, *, full: personal_data.shown_certificate(
+            value, personal=row.get("kind") != OwnerKind.ORGANISATION, full=full
+        ),
+        "phone": _by_value(personal_data.shown_phone),
     },
 }
 
@@ -76,6 +84,8 @@ COPIED_FIELDS: dict[type[Model], frozenset[str]] = {
 # ImportBatch.undo_reason), each followed by the batch's id.
 IMPORT_REASON = "import"
 UNDO_REASON = "undo"
+# A person moved by a transfer request (residents/transfers.py), followed by its id.
+TRANSFER_REASON = "transfer"
 
 
 class EntryKind(models.TextChoices):
@@ -85,6 +95,7 @@ class EntryKind(models.TextChoices):
     RESTORED = "restored", gettext_lazy("Record restored")
     IMPORTED = "imported", gettext_lazy("Imported from a register")
     UNDONE = "undone", gettext_lazy("Import undone")
+    TRANSFERRED = "transferred", gettext_lazy("Moved by a transfer request")
 
 
 @dataclass(frozen=True)
@@ -203,7 +214,9 @@ class _Display:
     personal: dict[str, Shown]
     related: dict[str, dict[Any, str]]
 
-    def shown(self, field: Field[Any, Any], value: Any) -> str:
+    def shown(self, field: Field[Any, Any], values: dict[str, Any]) -> str:
+        """The field's value of one history row (`values`: that row's values by field)."""
+        value = values[field.name]
         if isinstance(field, ManyToManyField):
             return _(", ").join(sorted(value)) or _("(empty)")
         label = dict(field.flatchoices).get(value) if field.choices else None
@@ -212,7 +225,7 @@ class _Display:
         if value in (None, ""):
             return _("(empty)")
         if field.name in self.personal:
-            return self.personal[field.name](value, full=self.full)
+            return self.personal[field.name](value, values, full=self.full)
         if field.many_to_one:
             return self.related[field.name].get(value, _("(deleted or outside your jurisdiction)"))
         return str(formats.localize(value))
@@ -230,21 +243,32 @@ def _entry(
         when=formats.date_format(timezone.localtime(row.history_date), "DATETIME_FORMAT"),
         who=_who(row, kind, batch),
         kind=kind,
-        action=(
-            _("Undid import batch #%(batch)d") % {"batch": batch}
-            if kind == EntryKind.UNDONE
-            else str(kind.label)
-        ),
+        action=_action(kind, batch),
         changes=_changes(before, after, fields, display),
     )
 
 
+# The kinds a change reason names, with the id of its batch or request.
+_REASON_KINDS = {
+    IMPORT_REASON: EntryKind.IMPORTED,
+    UNDO_REASON: EntryKind.UNDONE,
+    TRANSFER_REASON: EntryKind.TRANSFERRED,
+}
+
+
+def _action(kind: EntryKind, number: int | None) -> str:
+    if kind == EntryKind.UNDONE:
+        return _("Undid import batch #%(batch)d") % {"batch": number}
+    if kind == EntryKind.TRANSFERRED:
+        return _("Moved by transfer request #%(n)d") % {"n": number}
+    return str(kind.label)
+
+
 def _kind(row: Any, *, existed: bool) -> tuple[EntryKind, int | None]:
+    """The entry's kind, and the batch or request it came from."""
     source, _colon, number = (row.history_change_reason or "").partition(":")
-    if number.isdigit() and source == IMPORT_REASON:
-        return EntryKind.IMPORTED, int(number)
-    if number.isdigit() and source == UNDO_REASON:
-        return EntryKind.UNDONE, int(number)
+    if number.isdigit() and source in _REASON_KINDS:
+        return _REASON_KINDS[source], int(number)
     if row.history_type == "-":
         return EntryKind.DELETED, None
     if row.history_type == "+":
@@ -272,15 +296,15 @@ def _changes(
     """What differs from the row before; for a new record, every value it was given."""
     if before is None:
         return tuple(
-            FieldChange(str(field.verbose_name), None, display.shown(field, after[field.name]))
+            FieldChange(str(field.verbose_name), None, display.shown(field, after))
             for field in fields
             if after[field.name] not in (None, "", frozenset())
         )
     return tuple(
         FieldChange(
             str(field.verbose_name),
-            display.shown(field, before[field.name]),
-            display.shown(field, after[field.name]),
+            display.shown(field, before),
+            display.shown(field, after),
         )
         for field in fields
         if before[field.name] != after[field.name]

@@ -25,10 +25,12 @@ from django.utils.translation import gettext as _
 
 from grids.jurisdiction import scope_for
 from residents import idnumbers, selectors, services
+from residents.history import TRANSFER_REASON
 from residents.models import (
     ANCESTOR_FIELDS,
     OPEN_TRANSFER_MESSAGE,
     Household,
+    LifeEventKind,
     Person,
     Relation,
     TransferRequest,
@@ -129,12 +131,33 @@ def _check_relation(relation: str, household: Household, person: Person) -> None
 
 
 def _move(transfer: TransferRequest, user: Any) -> None:
-    """The person moves into the target household; their history rows say who moved them."""
+    """The person moves into the target household, which dates their moving in; their
+    history rows say who moved them and by which request, and both households' events
+    (迁入, 迁出) record the move."""
     # Read again: the whole row is saved, and it may have been edited since it was loaded.
     person = transfer.person = Person.objects.get(pk=transfer.person_id)
+    left = person.household
+    today = timezone.localdate()
     person._history_user = user  # type: ignore[attr-defined]  # read by simple_history
-    person._change_reason = f"transfer:{transfer.pk}"  # type: ignore[attr-defined]
-    services.update_person(person=person, household=transfer.target, relation=transfer.relation)
+    person._change_reason = f"{TRANSFER_REASON}:{transfer.pk}"  # type: ignore[attr-defined]
+    services.update_person(
+        person=person, household=transfer.target, relation=transfer.relation, moved_in_on=today
+    )
+    request = {"n": transfer.pk, "name": person.name}
+    services.record_life_event(
+        household=transfer.target,
+        kind=LifeEventKind.MOVE_IN,
+        occurred_on=today,
+        person=person,
+        notes=_("Moved in by transfer request #%(n)d.") % request,
+    )
+    # The person is no longer this household's: the event names them in its notes.
+    services.record_life_event(
+        household=left,
+        kind=LifeEventKind.MOVE_OUT,
+        occurred_on=today,
+        notes=_("%(name)s moved out by transfer request #%(n)d.") % request,
+    )
 
 
 def _log(transfer: TransferRequest, from_status: str, user: Any) -> None:

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grids.models import Node
-from residents.models import ImportBatch, Person
+from residents import transfers
+from residents.models import ImportBatch, Person, TransferRequest
 from start import selectors
 
 
@@ -62,6 +63,20 @@ class StartAdminSite(admin.AdminSite):
             links.append(
                 Link(
                     "import", _("Import a register"), reverse("admin:residents_importbatch_upload")
+                )
+            )
+        if self._may_view(request, TransferRequest):  # the inbox of TransferRequestAdmin
+            waiting = transfers.incoming_transfers(request.user).filter(
+                status=TransferRequest.Status.PENDING
+            )
+            count = waiting.count()
+            links.append(
+                Link(
+                    "transfers",
+                    _("Transfer requests (%(n)d waiting for you)") % {"n": count}
+                    if count
+                    else _("Transfer requests"),
+                    reverse("admin:residents_transferrequest_changelist") + "?box=in",
                 )
             )
         # Swagger UI is open to every logged-in user (SPECTACULAR_SETTINGS).

@@ -222,3 +222,27 @@ def test_once_moved_in_his_history_does_not_say_where_he_came_from(admin_as, ali
     stairwell = homes.zhao_home.stairwell
     for secret in (stairwell.compound, homes.zhao_home.community.name, homes.zhao_home.number):
         assert secret not in html, secret
+
+
+def test_adding_a_person_registered_elsewhere_points_to_a_transfer_request(admin_as, alice, homes):
+    add_person = reverse("admin:residents_person_add")
+    data = {
+        "household": homes.empty_home.pk,
+        "name": "赵强",
+        "id_number": ZHAO_ID,
+        "relation": "other",
+        "residence_type": "registered",
+        "political_status": "masses",
+        "party_kind": "none",
+    }
+    response = admin_as(alice).post(add_person, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "该身份证号已在其他社区登记。" in html
+    assert f'<a href="{ADD}" id="transfer-hint">' in html
+    assert_says_nothing_of_zhao(html, homes)
+    # In her own community the same ID number is simply taken.
+    data.update(id_number=homes.zhang.id_number, name="张伟")
+    html = admin_as(alice).post(add_person, data).content.decode()
+    assert "该身份证号已登记。" in html and 'id="transfer-hint"' not in html
+    assert Person.objects.filter(id_number=ZHAO_ID).get().household == homes.zhao_home

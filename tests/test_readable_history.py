@@ -304,3 +304,20 @@ def test_every_history_page_can_name_what_its_records_point_to():
         for field in history._shown_fields(model.history.model, hidden=frozenset()):
             if field.many_to_one:
                 assert field.related_model in history.RELATED_LOOKUPS, (model, field.name)
+
+
+def test_an_owners_history_masks_a_persons_id_number_not_an_organisations_code(frank):
+    from residents import owners
+    from residents.models import Owner, OwnerKind
+    from tests.support import credit_code, idn
+
+    number, code = idn("330106", "19800101", 12), credit_code(9)
+    person = owners.create_owner(name="王芳", certificate=number)
+    company = owners.create_owner(
+        name="某某置业有限公司", kind=OwnerKind.ORGANISATION, certificate=code
+    )
+    label = str(Owner._meta.get_field("certificate").verbose_name)
+    [person_created] = record_history(record=person, user=frank)
+    [company_created] = record_history(record=company, user=frank)
+    assert {c.field: c.new for c in person_created.changes}[label] == "330106" + "*" * 12
+    assert {c.field: c.new for c in company_created.changes}[label] == code

@@ -68,7 +68,7 @@ def test_a_community_worker_sees_their_community_and_their_daily_links(
     assert "<td>社工</td>" in page  # the role held there
     assert 'class="app-residents module' in page  # Django's app list stays below
     links = start_links(client)
-    assert set(links) == {"four_lists", "coverage", "import", "api_docs"}
+    assert set(links) == {"four_lists", "coverage", "import", "transfers", "api_docs"}
     assert_every_link_opens(client)
 
 
@@ -82,7 +82,7 @@ def test_a_street_official_sees_the_whole_street(admin_as, charlie, street, rost
     }
     links = start_links(client)
     # street officials view the roster; registers are imported by the communities
-    assert set(links) == {"four_lists", "coverage", "api_docs"}
+    assert set(links) == {"four_lists", "coverage", "transfers", "api_docs"}
     assert_every_link_opens(client)
 
 
@@ -95,6 +95,21 @@ def test_a_stairwell_leader_sees_their_stairwell_and_no_import(admin_as, stella,
     links = start_links(client)
     assert set(links) == {"four_lists", "coverage", "api_docs"}
     assert_every_link_opens(client)
+
+
+def test_the_transfer_inbox_link_counts_what_waits_for_the_user(
+    admin_as, alice, bob, community_a, community_b
+):
+    from residents.transfers import request_transfer
+    from tests.transfer_data import ZHAO_ID, make_homes
+
+    homes = make_homes(community_a, community_b)
+    request_transfer(user=alice, id_number=ZHAO_ID, name="赵强", household=homes.empty_home)
+    waiting = admin_as(bob).get("/admin/").content.decode()
+    assert 'data-link="transfers">迁入申请（1 件待您处理）</a>' in waiting
+    assert start_links(admin_as(bob))["transfers"].endswith("?box=in")
+    # alice asked: nothing waits for her.
+    assert 'data-link="transfers">迁入申请</a>' in admin_as(alice).get("/admin/").content.decode()
 
 
 def test_a_user_without_assignment_sees_no_counts_and_only_the_api_docs(admin_as, dave, roster):

@@ -10,8 +10,10 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
-from residents.models import Person, TransferRequest
+from residents.history import EntryKind, record_history
+from residents.models import LifeEvent, Person, TransferRequest
 from residents.transfers import (
     TransferRefused,
     accept_transfer,
@@ -81,6 +83,25 @@ def test_acceptance_moves_the_person_and_keeps_their_history(alice, bob, homes):
     # Decided, he stays in community B's log; alice has him now.
     assert list(incoming_transfers(bob)) == [transfer]
     assert Person.objects.filter(pk=zhao.pk, household__community=homes.empty_home.community)
+
+
+def test_a_move_is_dated_recorded_in_both_households_and_read_as_a_transfer(alice, bob, homes):
+    transfer = ask(alice, homes)
+    accept_transfer(user=bob, transfer=transfer)
+    zhao = Person.objects.get(pk=homes.zhao.pk)
+    today = timezone.localdate()
+    assert zhao.moved_in_on == today
+    moved_in = LifeEvent.objects.get(household=homes.empty_home)
+    assert (moved_in.kind, moved_in.person, moved_in.occurred_on) == ("move_in", zhao, today)
+    assert f"#{transfer.pk}" in moved_in.notes
+    # The household he left keeps the move, naming him: he is no longer its member.
+    moved_out = LifeEvent.objects.get(household=homes.zhao_home)
+    assert (moved_out.kind, moved_out.person, moved_out.occurred_on) == ("move_out", None, today)
+    assert "赵强" in moved_out.notes
+    assert zhao.moved_out_on is None  # still on the roster, in alice's community
+    newest = record_history(record=zhao, user=alice)[0]
+    assert (newest.kind, newest.who) == (EntryKind.TRANSFERRED, "bob")
+    assert newest.action == f"经迁入申请 #{transfer.pk} 迁入"
 
 
 def test_decline_says_why_and_moves_nobody(alice, bob, homes):

@@ -106,15 +106,34 @@ class FullPersonForm(PersonForm):
     """For users who may see personal data (and for adding a person): the ID number is editable."""
 
     id_number = forms.CharField(label=_("ID number"), max_length=30)
+    # The user the form is for (set by PersonAdmin.get_form): whose jurisdiction a
+    # registered ID number is looked up in.
+    user: Any = None
 
     def clean_id_number(self) -> str:
         try:
             number = idnumbers.parse(self.cleaned_data["id_number"]).number
         except idnumbers.InvalidIDNumber as error:
             raise forms.ValidationError(str(error)) from error
-        if Person.objects.filter(id_number=number).exclude(pk=self.instance.pk).exists():
+        registered = Person.objects.filter(id_number=number).exclude(pk=self.instance.pk)
+        if not registered.exists():
+            return number
+        if (
+            self.user is None
+            or selectors.visible_persons(self.user).filter(id_number=number).exists()
+        ):
             raise forms.ValidationError(_("This ID number is already registered."))
-        return number
+        # Registered elsewhere: the person moves here by a request that community decides.
+        if self.user.has_perm("residents.add_transferrequest"):
+            raise forms.ValidationError(
+                format_html(
+                    '{} <a href="{}" id="transfer-hint">{}</a>',
+                    _("This ID number is registered in another community."),
+                    reverse("admin:residents_transferrequest_add"),
+                    _("Ask for the person to move here (迁入申请)"),
+                )
+            )
+        raise forms.ValidationError(_("This ID number is registered in another community."))
 
 
 @admin.register(Person)
@@ -210,6 +229,7 @@ class PersonAdmin(
     ) -> Any:
         kwargs["form"] = FullPersonForm if self._full(request) or obj is None else PersonForm
         form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user  # a class made for this request by modelform_factory
         if obj is not None and "id_number" in form.base_fields:
             form.base_fields["id_number"].initial = obj.id_number
         return form
