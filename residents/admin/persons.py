@@ -229,7 +229,7 @@ class PersonAdmin(
     ) -> Any:
         kwargs["form"] = FullPersonForm if self._full(request) or obj is None else PersonForm
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.user = request.user  # a class made for this request by modelform_factory
+        form.user = request.user  # type: ignore[attr-defined]  # a class made for this request
         if obj is not None and "id_number" in form.base_fields:
             form.base_fields["id_number"].initial = obj.id_number
         return form
