@@ -1,4 +1,4 @@
-// The register import's preview page: follow the worker's progress, and ask
+// An import's preview page: follow the worker's progress, and ask
 // before an undo. A static file, not inline script, so the CSP needs no exception.
 (function () {
   "use strict";
