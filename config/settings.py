@@ -300,6 +300,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "residents.jobs.delete_expired_uploads",
         "schedule": crontab(minute=37, hour=3),
     },
+    # Deadlines are rows; the sweep is one indexed query when nothing is due. A wake-up
+    # still queued after two seconds is stale: the next one does the same work.
+    "sweep-escalations": {
+        "task": "tasks.jobs.sweep_escalations",
+        "schedule": 1.0,
+        "options": {"expires": 2.0},
+    },
 }
 
 # Throttle counts (DRF) and anything else cached. Redis when there is one
