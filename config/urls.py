@@ -12,6 +12,7 @@ from grids import api as grids_api
 from residents import api as residents_api
 from residents import api_flats, api_owners
 from residents.api_transfers import TransferViewSet
+from tasks import api as tasks_api
 
 
 class SwaggerView(SpectacularSwaggerSplitView):
@@ -38,6 +39,8 @@ router.register("visits", residents_api.VisitViewSet, basename="visit")
 router.register("imports", residents_api.ImportBatchViewSet, basename="importbatch")
 router.register("owner-imports", residents_api.OwnerImportViewSet, basename="ownerimport")
 router.register("transfers", TransferViewSet, basename="transfer")
+router.register("tasks", tasks_api.TaskViewSet, basename="task")
+router.register("inbox", tasks_api.InboxViewSet, basename="notification")
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

@@ -360,3 +360,12 @@ def _event_note(action: str, note: str, **given: Any) -> str:
         hours = given["extension"] / datetime.timedelta(hours=1)
         return _("%(hours)g more hours asked: %(note)s") % {"hours": hours, "note": note}
     return note
+
+
+def mark_read(*, notification: Notification) -> Notification:
+    """Mark one of the user's notifications read (once: a second time keeps the first)."""
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    notification.refresh_from_db(fields=["read_at"])
+    return notification

@@ -25,10 +25,13 @@ from rest_framework.views import APIView
 
 from grids import selectors as grid_selectors
 from grids import services as grid_services
-from grids.models import Assignment, Node, Role, Staff
+from grids.models import Assignment, Level, Node, Role, Staff
 from residents import owners, selectors, services
 from residents.models import Flat, Household, ImportBatch, LifeEvent, Owner, Person, Visit
+from tasks import selectors as task_selectors
+from tasks.models import Notification, Task
 from tests.support import idn
+from tests.task_data import report
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -43,6 +46,8 @@ SCOPED: dict[type[Model], Callable[[Any], QuerySet[Any]]] = {
     Visit: selectors.visible_visits,
     ImportBatch: selectors.visible_batches,
     Owner: owners.visible_owners,
+    Task: task_selectors.visible_tasks,
+    Notification: task_selectors.inbox,
 }
 
 HOSTILE = [
@@ -166,6 +171,7 @@ def path_ids(alice: Any, community_a: Node) -> dict[str, int]:
         "importbatch": batch.pk,
         "ownerimport": roll.pk,
         "owner": owner.pk,
+        "task": report(alice, community_a.get_descendants().filter(level=Level.STAIRWELL)[0]).pk,
     }
 
 
