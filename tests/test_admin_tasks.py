@@ -106,7 +106,8 @@ def test_filters_and_the_escalated_and_overdue_lists(admin_as, alice, places):
     escalation.sweep(Task.objects.get(pk=task.pk).next_escalation_at)
     # Its minute is up, as the row says after a minute's wait.
     Task.objects.filter(pk=task.pk).update(due_at=timezone.now() - datetime.timedelta(seconds=1))
-    for query in ["escalated=1", "overdue=1", f"subtree={places.grid.pk}", "status__exact=reported"]:
+    queries = ["escalated=1", "overdue=1", f"subtree={places.grid.pk}", "status__exact=reported"]
+    for query in queries:
         html = client.get(f"{LIST}?{query}").content.decode()
         assert task.title in html, query
     assert client.get(f"{LIST}?subtree=abc").status_code == 200

@@ -39,9 +39,7 @@ def dispatched(alice, places, code: str = "emergency") -> Task:
 
 def steps(task: Task) -> list[tuple[str, int, int]]:
     return list(
-        Escalation.objects.filter(task=task)
-        .order_by("pk")
-        .values_list("stage", "step", "node_id")
+        Escalation.objects.filter(task=task).order_by("pk").values_list("stage", "step", "node_id")
     )
 
 
