@@ -49,6 +49,7 @@ urlpatterns = [
     path("api/v1/", include(router.urls)),
     path("api/v1/coverage/", grids_api.CoverageView.as_view(), name="coverage"),
     path("api/v1/electorate/", api_owners.ElectorateView.as_view(), name="electorate"),
+    path("api/v1/wartime/", tasks_api.WartimeView.as_view(), name="wartime"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/auth/", include("rest_framework.urls")),

@@ -22,7 +22,7 @@ from grids import personal_data
 from grids.admin.mixins import OfferedLookupsMixin
 from grids.models import Level, Node, Staff
 from grids.selectors import visible_nodes, visible_staff
-from tasks import pipeline, selectors, services
+from tasks import pipeline, selectors, services, wartime
 from tasks.models import (
     FINISHED,
     Calendar,
@@ -34,6 +34,7 @@ from tasks.models import (
     Source,
     StageLimit,
     Task,
+    WartimeArea,
 )
 
 
@@ -361,3 +362,74 @@ def timeline(task: Task) -> list[tuple[datetime.datetime, str, str, str]]:
         for step in task.escalations.select_related("node")
     ]
     return sorted(rows, key=lambda row: row[0] or timezone.now())
+
+
+class WartimeForm(forms.Form):
+    node = forms.ModelChoiceField(label=_("unit"), queryset=Node.objects.none())
+    reason = forms.CharField(label=_("reason"), max_length=200)
+    apply_to_open = forms.BooleanField(
+        label=_("apply the wartime standard to open tasks too"), required=False
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["node"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = (
+            visible_nodes(user).filter(level__lte=Level.GRID).order_by("tree_id", "lft")
+        )
+
+
+@admin.register(WartimeArea)
+class WartimeAreaAdmin(admin.ModelAdmin):
+    """平战转换: the switches, newest first; adding one declares wartime, the action ends it."""
+
+    list_display = ["node", "reason", "started_at", "started_by", "ended_at", "ended_by"]
+    list_select_related = ["node", "started_by", "ended_by"]
+    fields = ["node", "reason", "applied_to_open"]
+    actions = ["end_wartime"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[WartimeArea]:
+        return WartimeArea.objects.filter(node__in=visible_nodes(request.user))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_authenticated and request.user.is_staff
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the log of switches is kept
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        form = WartimeForm(request.POST or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            try:
+                wartime.switch_on(user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            except PermissionDenied as refused:
+                form.add_error(None, str(refused))
+            else:
+                self.message_user(request, _("Wartime is declared."), messages.WARNING)
+                return redirect("admin:tasks_wartimearea_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Declare wartime"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/tasks/task/add.html", context)
+
+    @admin.action(description=_("Back to peacetime"))
+    def end_wartime(self, request: HttpRequest, queryset: QuerySet[WartimeArea]) -> None:
+        for area in queryset.filter(ended_at__isnull=True).select_related("node"):
+            try:
+                wartime.switch_off(user=request.user, node=area.node)
+            except (ValidationError, PermissionDenied) as refused:
+                self.message_user(request, f"{area.node}: {refused}", messages.ERROR)

@@ -4,7 +4,8 @@
 one action of tasks/pipeline.py (409 with a Chinese `detail` when the task's
 status does not allow it now); `GET` lists (`?state=&overdue=1&node=&mine=1`),
 a task, its log and its escalations. `GET /api/v1/inbox/` is the user's
-notifications, `POST /api/v1/inbox/{id}/read/` marks one read. A reporter's
+notifications, `POST /api/v1/inbox/{id}/read/` marks one read; `/api/v1/wartime/`
+lists and switches wartime areas. A reporter's
 phone is personal data: masked unless the user may see it (then audited).
 """
 
@@ -22,14 +23,25 @@ from rest_framework.exceptions import APIException
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from config.security import AnonymousRequestsCounted
 from grids import personal_data
 from grids.api_query import QueryParameters, id_field, read_query
 from grids.selectors import visible_nodes, visible_staff
 from grids.serializers import ScopedPrimaryKeyField, scoped_id
-from tasks import pipeline, selectors, services
-from tasks.models import Category, Escalation, Notification, Priority, Rating, Source, Status, Task
+from tasks import pipeline, selectors, services, wartime
+from tasks.models import (
+    Category,
+    Escalation,
+    Notification,
+    Priority,
+    Rating,
+    Source,
+    Status,
+    Task,
+    WartimeArea,
+)
 
 
 class Conflict(APIException):
@@ -273,3 +285,47 @@ class InboxViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def read(self, request: Request, pk: str) -> Response:
         notification = services.mark_read(notification=self.get_object())
         return Response(self.get_serializer(notification).data)
+
+
+class WartimeAreaSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WartimeArea
+        fields = ["id", "node", "reason", "started_at", "applied_to_open", "ended_at"]
+        read_only_fields = fields
+
+
+class WartimeSwitchSerializer(serializers.Serializer):
+    node = ScopedPrimaryKeyField(visible_nodes, pk_field=id_field())
+    on = serializers.BooleanField()
+    reason = serializers.CharField(max_length=200, allow_blank=True, default="")
+    apply_to_open = serializers.BooleanField(default=False)
+
+
+class WartimeView(APIView):
+    """`GET`: the wartime areas on, above or below the user's units. `POST`: switch a
+    subtree to wartime (`on: true`, with a reason) or back (a street official or
+    community secretary over it)."""
+
+    permission_classes = [AnonymousRequestsCounted, IsAuthenticated]
+    queryset = WartimeArea.objects.none()  # names the model, for the schema's tag
+
+    @extend_schema(responses=WartimeAreaSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(WartimeAreaSerializer(wartime.active_for(request.user), many=True).data)
+
+    @extend_schema(request=WartimeSwitchSerializer, responses=WartimeAreaSerializer)
+    def post(self, request: Request) -> Response:
+        body = WartimeSwitchSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        given = body.validated_data
+        if given["on"]:
+            area = _run(
+                wartime.switch_on,
+                user=request.user,
+                node=given["node"],
+                reason=given["reason"],
+                apply_to_open=given["apply_to_open"],
+            )
+        else:
+            area = _run(wartime.switch_off, user=request.user, node=given["node"])
+        return Response(WartimeAreaSerializer(area).data)

@@ -71,12 +71,20 @@ def after(
     return calendar.add_days(start, amount)
 
 
+def wartime_limit(task: Task, stage: str) -> datetime.timedelta | None:
+    """The street's wartime limit of `stage` (None for a stage the standard leaves alone)."""
+    if stage not in WARTIME_FIELDS:
+        return None
+    row = calendar_row(street_of(task.node))
+    return datetime.timedelta(minutes=getattr(row, WARTIME_FIELDS[stage]))
+
+
 def stage_deadline(task: Task, stage: str, start: datetime.datetime) -> datetime.datetime | None:
-    """When `stage`, opened at `start`, is due; None when the category sets no limit."""
-    if task.wartime and stage in WARTIME_FIELDS:
-        row = calendar_row(street_of(task.node))
-        dispatched = task.dispatched_at or start
-        return dispatched + datetime.timedelta(minutes=getattr(row, WARTIME_FIELDS[stage]))
+    """When `stage`, opened at `start`, is due; None when the category sets no limit.
+    In wartime the standard counts from dispatch."""
+    wartime = wartime_limit(task, stage) if task.wartime else None
+    if wartime is not None:
+        return (task.dispatched_at or start) + wartime
     limit = StageLimit.objects.filter(category=task.category_id, stage=stage).first()
     if limit is None:
         return None

@@ -391,3 +391,43 @@ NATURAL_UNITS: dict[str, datetime.timedelta] = {
     LimitUnit.HOURS: datetime.timedelta(hours=1),
     LimitUnit.DAYS: datetime.timedelta(days=1),
 }
+
+
+class WartimeArea(models.Model):
+    """A subtree switched to wartime (平战转换): on from `started_at` until `ended_at`.
+    The row is the switch's log: who switched it on and off, when, and why."""
+
+    node = models.ForeignKey(
+        Node, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="wartime_areas"
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+    started_at = models.DateTimeField(_("wartime from"), auto_now_add=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("switched on by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    applied_to_open = models.BooleanField(_("applied to open tasks"), default=False)
+    ended_at = models.DateTimeField(_("back to peacetime at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("switched off by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("wartime area")
+        verbose_name_plural = _("wartime areas")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["node"], condition=Q(ended_at__isnull=True), name="wartime_once_per_node"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node} {self.reason}"

@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grids.jurisdiction import scope_for
-from grids.models import Assignment, Node, Staff
+from grids.models import Assignment, Level, Node, Staff
 from residents.models import Household
-from tasks import deadlines, pipeline
+from tasks import deadlines, pipeline, wartime
 from tasks.models import (
     FINISHED,
     STAGE_OF_STATUS,
@@ -121,12 +121,38 @@ def create_task(
         status=Status.REPORTED,
     )
     task.full_clean()
+    task.wartime = wartime.in_wartime(node)
     _open_stage(task, now)
     task.save()
     TaskEvent.objects.create(
         task=task, action="report", from_status="", to_status=task.status, user=user
     )
+    if task.wartime and node.level == Level.STAIRWELL:
+        _dispatch_at_once(task, user, now)
     return task
+
+
+def _dispatch_at_once(task: Task, user: Any, now: datetime.datetime) -> None:
+    """Wartime: a stairwell's task goes to its team as it is reported, so the response
+    clock starts now; logged as accepted and dispatched."""
+    for action, status in (("accept", Status.ACCEPTED), ("dispatch", Status.DISPATCHED)):
+        old = task.status
+        task.status = status
+        TaskEvent.objects.create(
+            task=task,
+            action=action,
+            from_status=old,
+            to_status=status,
+            user=user,
+            note=_("Wartime: dispatched to the stairwell's team at once."),
+        )
+    task.holder_node, task.dispatched_at = task.node, now
+    _open_stage(task, now)
+    task.version += 1
+    task.save()
+    _notify(
+        task, Notification.Kind.DISPATCHED, [u for u in users_at({task.node_id}) if u != user.pk]
+    )
 
 
 def _open_stage(task: Task, now: datetime.datetime) -> None:
@@ -200,6 +226,7 @@ def act(
     if action == "dispatch":
         told.append((Notification.Kind.DISPATCHED, _dispatch(task, user, node=node, staff=staff)))
         task.dispatched_at = now
+        task.wartime = task.wartime or wartime.in_wartime(task.holder_node or task.node)
     elif action == "handle":
         task.feedback = note
         told.append((Notification.Kind.VERIFY, _dispatcher_users(task)))
