@@ -45,6 +45,7 @@ router.register("inbox", tasks_api.InboxViewSet, basename="notification")
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("m/", include("tasks.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(router.urls)),
     path("api/v1/coverage/", grids_api.CoverageView.as_view(), name="coverage"),
