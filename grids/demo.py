@@ -327,8 +327,11 @@ def seed(scale_name: str, *, street_code: str = DEMO_STREET_CODE) -> list[DemoLo
     services.bulk_create_staff(
         entries=_staff_entries(nodes, _People(seed=2026)), started_on=started_on
     )
+    # After the logins: the other apps' demo data is made by them (the tasks' by the
+    # demo worker and stairwell leader).
+    logins = _demo_logins(root)
     demo_street_seeded.send(sender=Node, street=root, scale=scale_name)
-    return _demo_logins(root)
+    return logins
 
 
 def _demo_logins(root: Node) -> list[DemoLogin]:

@@ -16,6 +16,8 @@ from grids.models import Node
 from residents import transfers
 from residents.models import ImportBatch, Person, TransferRequest
 from start import selectors
+from tasks import selectors as task_selectors
+from tasks.models import Task
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,17 @@ class StartAdminSite(admin.AdminSite):
                     reverse("admin:residents_transferrequest_changelist") + "?box=in",
                 )
             )
+        if self._may_view(request, Task):
+            counts = task_selectors.open_counts(request.user)
+            links.append(
+                Link(
+                    "tasks",
+                    _("Tasks: %(open)d open, %(soon)d due within a day, %(late)d overdue") % counts,
+                    reverse("admin:tasks_task_changelist"),
+                )
+            )
+        if request.user.has_perm("tasks.view_task"):
+            links.append(Link("phone", _("My tasks on the phone"), reverse("phone:my_tasks")))
         # Swagger UI is open to every logged-in user (SPECTACULAR_SETTINGS).
         links.append(Link("api_docs", _("API documentation"), reverse("swagger-ui")))
         return links

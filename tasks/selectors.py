@@ -3,9 +3,10 @@ the ones held by them."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from grids.jurisdiction import scope_for
@@ -45,3 +46,18 @@ def overdue(tasks: QuerySet[Task]) -> QuerySet[Task]:
 
 def inbox(user: Any) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).select_related("task")
+
+
+def open_counts(user: Any) -> dict[str, int]:
+    """The user's open tasks, those due within a day and the overdue: one query."""
+    now = timezone.now()
+    tomorrow = now + datetime.timedelta(days=1)
+    return (
+        visible_tasks(user)
+        .exclude(status__in=FINISHED)
+        .aggregate(
+            open=Count("pk"),
+            soon=Count("pk", filter=Q(due_at__gte=now, due_at__lt=tomorrow)),
+            late=Count("pk", filter=Q(due_at__lt=now)),
+        )
+    )

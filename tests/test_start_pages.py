@@ -68,7 +68,15 @@ def test_a_community_worker_sees_their_community_and_their_daily_links(
     assert "<td>社工</td>" in page  # the role held there
     assert 'class="app-residents module' in page  # Django's app list stays below
     links = start_links(client)
-    assert set(links) == {"four_lists", "coverage", "import", "transfers", "api_docs"}
+    assert set(links) == {
+        "four_lists",
+        "coverage",
+        "import",
+        "transfers",
+        "tasks",
+        "phone",
+        "api_docs",
+    }
     assert_every_link_opens(client)
 
 
@@ -82,7 +90,7 @@ def test_a_street_official_sees_the_whole_street(admin_as, charlie, street, rost
     }
     links = start_links(client)
     # street officials view the roster; registers are imported by the communities
-    assert set(links) == {"four_lists", "coverage", "transfers", "api_docs"}
+    assert set(links) == {"four_lists", "coverage", "transfers", "tasks", "phone", "api_docs"}
     assert_every_link_opens(client)
 
 
@@ -93,7 +101,7 @@ def test_a_stairwell_leader_sees_their_stairwell_and_no_import(admin_as, stella,
     assert row(page, stairwell) == {"households": 1, "residents": 2, "stairwells": 1}
     assert "和达城" in page  # the stairwell is named with its compound
     links = start_links(client)
-    assert set(links) == {"four_lists", "coverage", "api_docs"}
+    assert set(links) == {"four_lists", "coverage", "tasks", "phone", "api_docs"}
     assert_every_link_opens(client)
 
 
@@ -110,6 +118,16 @@ def test_the_transfer_inbox_link_counts_what_waits_for_the_user(
     assert start_links(admin_as(bob))["transfers"].endswith("?box=in")
     # alice asked: nothing waits for her.
     assert 'data-link="transfers">迁入申请</a>' in admin_as(alice).get("/admin/").content.decode()
+
+
+def test_the_task_link_counts_open_due_soon_and_overdue(admin_as, alice, community_a):
+    from tests.task_data import places_in, report
+
+    places = places_in(community_a)
+    report(alice, places.stairwell, "emergency")  # due within the day
+    report(alice, places.stairwell, "hotline_complaint")
+    page = admin_as(alice).get("/admin/").content.decode()
+    assert 'data-link="tasks">事件：在办 2 件，1 天内到期 2 件，已超时 0 件</a>' in page
 
 
 def test_a_user_without_assignment_sees_no_counts_and_only_the_api_docs(admin_as, dave, roster):

@@ -1,0 +1,44 @@
+"""seed_demo's tasks: made through the services by the demo logins, so each has its real
+timeline; the demo stairwell leader finds work waiting on the phone pages, and the
+demo's emergencies are due within a minute for the running beat to escalate."""
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from tasks import escalation
+from tasks.models import Escalation, Task
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_street_has_tasks_at_every_step_and_work_on_the_phone(capsys):
+    call_command("seed_demo", "--scale", "tiny")
+    statuses = set(Task.objects.values_list("status", flat=True))
+    assert {
+        "reported",
+        "accepted",
+        "dispatched",
+        "acknowledged",
+        "arrived",
+        "handled",
+        "closed",
+        "returned",
+        "on_hold",
+    } <= statuses
+    assert Task.objects.filter(rework_count=1, status="closed").exists()
+    # Every task's log starts with its report and has a row per step.
+    for task in Task.objects.all():
+        actions = list(task.events.values_list("action", flat=True))
+        assert actions[0] == "report"
+    phone = Client()
+    phone.force_login(get_user_model().objects.get(username="stairwell"))
+    assert phone.get("/m/").content.decode().count('class="task') >= 8
+    # The emergencies: nobody acknowledges, and a minute on they climb the tree.
+    soon = timezone.now() + datetime.timedelta(minutes=1, seconds=5)
+    assert escalation.sweep(soon)[0] >= 2
+    assert Escalation.objects.filter(task__category__code="emergency").count() >= 2
