@@ -133,6 +133,22 @@ def admin_as(client):
     return login
 
 
+@pytest.fixture
+def places(community_a: Node):
+    """A stairwell of community A and the units above it (tests/task_data.py)."""
+    from tests.task_data import places_in
+
+    return places_in(community_a)
+
+
+@pytest.fixture
+def people(places):
+    """stella, frank and gina: the stairwell, micro-grid and grid leaders over it."""
+    from tests.task_data import team
+
+    return team(places)
+
+
 __all__ = ["PASSWORD", "Level", "first_under", "make_user"]
 
 

@@ -16,21 +16,11 @@ from django.utils import timezone
 
 from tasks import escalation
 from tasks.models import Task
-from tests.task_data import category, places_in, report, team
+from tests.task_data import category, report
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("admin:tasks_task_changelist")
 ADD = reverse("admin:tasks_task_add")
-
-
-@pytest.fixture
-def places(community_a):
-    return places_in(community_a)
-
-
-@pytest.fixture
-def people(places):
-    return team(places)
 
 
 def page(task: Task) -> str:

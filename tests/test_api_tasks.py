@@ -11,20 +11,10 @@ from django.test.utils import CaptureQueriesContext
 
 from tasks import escalation
 from tasks.models import Notification, Task
-from tests.task_data import places_in, report, team
+from tests.task_data import places_in, report
 
 pytestmark = pytest.mark.django_db
 TASKS = "/api/v1/tasks/"
-
-
-@pytest.fixture
-def places(community_a):
-    return places_in(community_a)
-
-
-@pytest.fixture
-def people(places):
-    return team(places)
 
 
 def post(client, url: str, body: dict | None = None):

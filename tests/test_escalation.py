@@ -14,20 +14,10 @@ from django.utils import timezone
 
 from tasks import escalation, services
 from tasks.models import Escalation, Notification, Task
-from tests.task_data import places_in, report, team
+from tests.task_data import report
 
 pytestmark = pytest.mark.django_db
 MINUTE = datetime.timedelta(minutes=1)
-
-
-@pytest.fixture
-def places(community_a):
-    return places_in(community_a)
-
-
-@pytest.fixture
-def people(places):
-    return team(places)
 
 
 def dispatched(alice, places, code: str = "emergency") -> Task:

@@ -14,17 +14,7 @@ from tasks import services
 from tasks.models import Task
 from tests.conftest import PASSWORD
 from tests.support import chromium
-from tests.task_data import places_in, report, team
-
-
-@pytest.fixture
-def places(community_a):
-    return places_in(community_a)
-
-
-@pytest.fixture
-def people(places):
-    return team(places)
+from tests.task_data import report, team
 
 
 def dispatched(alice, places, **fields) -> Task:

@@ -16,19 +16,9 @@ from django.utils import timezone
 from tasks import pipeline, services
 from tasks.models import Notification, Stage, Status, Task
 from tests.support import a_rival_transaction
-from tests.task_data import category, places_in, report, team
+from tests.task_data import category, places_in, report
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def places(community_a):
-    return places_in(community_a)
-
-
-@pytest.fixture
-def people(places):
-    return team(places)
 
 
 def act(user, task, action, **given) -> Task:

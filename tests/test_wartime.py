@@ -15,20 +15,10 @@ from grids.models import Role
 from tasks import escalation, services, wartime
 from tasks.models import Escalation, Task, WartimeArea
 from tests.conftest import make_user
-from tests.task_data import places_in, report, team
+from tests.task_data import places_in, report
 
 pytestmark = pytest.mark.django_db
 MINUTE = datetime.timedelta(minutes=1)
-
-
-@pytest.fixture
-def places(community_a):
-    return places_in(community_a)
-
-
-@pytest.fixture
-def people(places):
-    return team(places)
 
 
 @pytest.fixture
