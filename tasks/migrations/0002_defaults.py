@@ -63,12 +63,7 @@ def grant(apps):
         )
 
 
-def unload(apps, schema_editor):
-    apps.get_model("tasks", "Category").objects.all().delete()
-    apps.get_model("tasks", "Calendar").objects.all().delete()
-
-
 class Migration(migrations.Migration):
     dependencies = [("tasks", "0001_initial"), ("grids", "0002_role_groups")]
 
-    operations = [migrations.RunPython(load, unload)]
+    operations = [migrations.RunPython(load, migrations.RunPython.noop)]
