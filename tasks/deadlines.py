@@ -60,6 +60,11 @@ def work_calendar(row: Calendar) -> workcalendar.WorkCalendar:
     )
 
 
+def calendar_of(task: Task) -> workcalendar.WorkCalendar:
+    """The working-time calendar of the task's street."""
+    return work_calendar(calendar_row(street_of(task.node)))
+
+
 def after(
     calendar: workcalendar.WorkCalendar, start: datetime.datetime, amount: int, unit: str
 ) -> datetime.datetime:
@@ -88,8 +93,7 @@ def stage_deadline(task: Task, stage: str, start: datetime.datetime) -> datetime
     limit = StageLimit.objects.filter(category=task.category_id, stage=stage).first()
     if limit is None:
         return None
-    calendar = work_calendar(calendar_row(street_of(task.node)))
-    return after(calendar, start, limit.amount, limit.unit)
+    return after(calendar_of(task), start, limit.amount, limit.unit)
 
 
 def repeat_after(task: Task, now: datetime.datetime) -> datetime.datetime | None:

@@ -331,10 +331,9 @@ def _left(task: Task, now: datetime.datetime) -> datetime.timedelta | None:
     """The working time the open stage has left: kept while on hold."""
     if task.due_at is None:
         return None
-    calendar = deadlines.work_calendar(deadlines.calendar_row(deadlines.street_of(task.node)))
     if task.wartime:
         return max(task.due_at - now, datetime.timedelta())
-    return calendar.between(now, task.due_at)
+    return deadlines.calendar_of(task).between(now, task.due_at)
 
 
 def _resume_stage(task: Task, now: datetime.datetime) -> None:
@@ -348,8 +347,7 @@ def _resume_stage(task: Task, now: datetime.datetime) -> None:
     elif task.wartime:
         task.due_at = now + left
     else:
-        calendar = deadlines.work_calendar(deadlines.calendar_row(deadlines.street_of(task.node)))
-        task.due_at = calendar.add(now, left)
+        task.due_at = deadlines.calendar_of(task).add(now, left)
     task.next_escalation_at = task.due_at
     task.held_status, task.held_left = "", None
 
