@@ -61,7 +61,7 @@ def test_an_import_that_meets_a_concurrent_one_writes_nothing_and_says_why(stree
     ):
         import_now(data=register(GOOD), filename="ours.csv", scope=EVERYTHING)
     [problem] = rejected.value.result.errors
-    assert problem.code == "conflict" and "household_one_per_room" in problem.message
+    assert problem.code == "conflict" and "flat_one_per_room" in problem.message
     assert list(Person.objects.values_list("name", flat=True)) == ["赵强"]
     batch = ImportBatch.objects.get(pk=rejected.value.result.batch_id)
     assert batch.status == ImportBatch.Status.REJECTED and batch.errors[0]["code"] == "conflict"
