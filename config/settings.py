@@ -216,6 +216,15 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # In development the finders serve files straight from the apps, no collectstatic.
 WHITENOISE_USE_FINDERS = DEBUG
+# Uploaded task photos and PDFs. Never served from a public URL: tasks.views.attachment
+# hands one out to a user who may see its task.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+# One photo or PDF on a task, and how many one upload may carry: together under the
+# request limit (MAX_IMPORT_FILE_BYTES), so a full upload is never cut off halfway.
+TASK_ATTACHMENT_MAX_BYTES = int(os.environ.get("TASK_ATTACHMENT_MAX_BYTES", 8 * 1024 * 1024))
+TASK_ATTACHMENTS_PER_UPLOAD = 6
+TASK_ATTACHMENTS_PER_TASK = 30
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

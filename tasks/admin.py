@@ -25,6 +25,7 @@ from grids.selectors import visible_nodes, visible_staff
 from tasks import pipeline, selectors, services, wartime
 from tasks.models import (
     FINISHED,
+    Attachment,
     Calendar,
     CalendarDay,
     Category,
@@ -136,6 +137,30 @@ class SubtreeFilter(admin.SimpleListFilter):
         return selectors.in_subtree(queryset, node)
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class FilesField(forms.FileField):
+    """Several files in one input; tasks.attachments checks what they are."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        one = super().clean
+        if isinstance(data, list | tuple):
+            return [one(item, initial) for item in data]
+        return [one(data, initial)] if data else []
+
+
+def files_field() -> FilesField:
+    return FilesField(
+        label=_("photos or PDFs"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,.pdf"}),
+    )
+
+
 class ReportForm(forms.Form):
     title = forms.CharField(label=_("title"), max_length=200)
     category = forms.ModelChoiceField(label=_("category"), queryset=Category.objects.all())
@@ -149,6 +174,8 @@ class ReportForm(forms.Form):
     description = forms.CharField(label=_("description"), required=False, widget=forms.Textarea)
     reporter_name = forms.CharField(label=_("reporter's name"), max_length=50, required=False)
     reporter_phone = forms.CharField(label=_("reporter's phone"), max_length=20, required=False)
+    # A declared field: the metaclass moves it into base_fields, clear of BaseForm.files.
+    files = files_field()  # type: ignore[assignment]
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -175,6 +202,7 @@ class ActionForm(forms.Form):
     rating = forms.ChoiceField(
         label=_("rating"), choices=[("", "–"), *Rating.choices], required=False
     )
+    files = files_field()  # type: ignore[assignment]  # as in ReportForm
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -266,7 +294,7 @@ class TaskAdmin(OfferedLookupsMixin, admin.ModelAdmin):
     ) -> HttpResponse:
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = ReportForm(request.POST or None, user=request.user)
+        form = ReportForm(request.POST or None, request.FILES or None, user=request.user)
         if request.method == "POST" and form.is_valid():
             try:
                 task = services.create_task(user=request.user, **form.cleaned_data)
@@ -313,7 +341,7 @@ class TaskAdmin(OfferedLookupsMixin, admin.ModelAdmin):
             return redirect("admin:tasks_task_change", task.pk)
         if action_name not in pipeline.PIPELINE:
             raise Http404
-        form = ActionForm(request.POST, user=request.user)
+        form = ActionForm(request.POST, request.FILES, user=request.user)
         if not form.is_valid():
             self.message_user(request, _("Please correct the fields below."), messages.ERROR)
             return redirect("admin:tasks_task_change", task.pk)
@@ -340,16 +368,21 @@ class TaskAdmin(OfferedLookupsMixin, admin.ModelAdmin):
         return redirect("admin:tasks_task_change", task.pk)
 
 
-def timeline(task: Task) -> list[tuple[datetime.datetime, str, str, str]]:
-    """(when, what, who, note): the transitions and the escalations, oldest first."""
-    rows = [
+TimelineRow = tuple[datetime.datetime, str, str, str, list[Attachment]]
+
+
+def timeline(task: Task) -> list[TimelineRow]:
+    """(when, what, who, note, files): the transitions with the files that came with them,
+    the escalations, and files added on their own; oldest first."""
+    rows: list[TimelineRow] = [
         (
             event.at,
             f"{event.get_from_status_display() or '–'} → {event.get_to_status_display()}",
             str(event.user or ""),
             event.note,
+            list(event.attachments.all()),
         )
-        for event in task.events.select_related("user")
+        for event in task.events.select_related("user").prefetch_related("attachments")
     ]
     rows += [
         (
@@ -358,8 +391,13 @@ def timeline(task: Task) -> list[tuple[datetime.datetime, str, str, str]]:
             % {"unit": step.node.display_name, "stage": step.get_stage_display()},
             "",
             "",
+            [],
         )
         for step in task.escalations.select_related("node")
+    ]
+    rows += [
+        (file.uploaded_at, str(_("File added")), str(file.uploaded_by), "", [file])
+        for file in task.attachments.filter(event=None).select_related("uploaded_by")
     ]
     return sorted(rows, key=lambda row: row[0] or timezone.now())
 

@@ -4,7 +4,9 @@
 one action of tasks/pipeline.py (409 with a Chinese `detail` when the task's
 status does not allow it now); `GET` lists (`?state=&overdue=1&node=&mine=1`),
 a task, its log and its escalations. `GET /api/v1/inbox/` is the user's
-notifications, `POST /api/v1/inbox/{id}/read/` marks one read; `/api/v1/wartime/`
+notifications, `POST /api/v1/inbox/{id}/read/` marks one read;
+`GET/POST /api/v1/tasks/{id}/attachments/` lists and adds photos and PDFs (an
+action takes them too, as multipart `files`); `/api/v1/wartime/`
 lists and switches wartime areas. A reporter's
 phone is personal data: masked unless the user may see it (then audited).
 """
@@ -16,6 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -32,6 +35,7 @@ from grids.selectors import visible_nodes, visible_staff
 from grids.serializers import ScopedPrimaryKeyField, scoped_id
 from tasks import pipeline, selectors, services, wartime
 from tasks.models import (
+    Attachment,
     Category,
     Escalation,
     Notification,
@@ -158,6 +162,24 @@ class EscalationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="Where the file is served (scoped).")
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "content_type", "size", "event", "uploaded_at", "url"]
+        read_only_fields = fields
+
+    def get_url(self, attachment: Attachment) -> str:
+        return reverse("phone:attachment", args=[attachment.pk])
+
+
+class FilesSerializer(serializers.Serializer):
+    files = serializers.ListField(
+        child=serializers.FileField(), help_text="Photos (JPEG, PNG, WebP) or PDFs."
+    )
+
+
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = TaskSerializer
     # Names the model for the permissions and the schema; get_queryset scopes.
@@ -199,7 +221,12 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def create(self, request: Request) -> Response:
         body = TaskCreateSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
-        task = _run(services.create_task, user=request.user, **body.validated_data)
+        task = _run(
+            services.create_task,
+            user=request.user,
+            files=request.FILES.getlist("files"),
+            **body.validated_data,
+        )
         return Response(self.get_serializer(task).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=TaskEventSerializer(many=True))
@@ -213,6 +240,24 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def escalations(self, request: Request, pk: str) -> Response:
         return Response(EscalationSerializer(self.get_object().escalations.all(), many=True).data)
 
+    @extend_schema(
+        methods=["post"], request=FilesSerializer, responses={201: AttachmentSerializer(many=True)}
+    )
+    @extend_schema(methods=["get"], responses=AttachmentSerializer(many=True))
+    @action(detail=True, methods=["get", "post"])
+    def attachments(self, request: Request, pk: str) -> Response:
+        """The task's photos and PDFs; `POST` multipart `files` adds some (all or none)."""
+        task = self.get_object()
+        if request.method == "GET":
+            return Response(AttachmentSerializer(task.attachments.all(), many=True).data)
+        added = _run(
+            services.add_attachments,
+            user=request.user,
+            task=task,
+            files=request.FILES.getlist("files"),
+        )
+        return Response(AttachmentSerializer(added, many=True).data, status=status.HTTP_201_CREATED)
+
     def _act(self, request: Request, name: str) -> Response:
         task = self.get_object()
         body = ActionSerializer(data=request.data, context={"request": request})
@@ -225,6 +270,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             task=task,
             action=name,
             extension=datetime.timedelta(minutes=minutes) if minutes else None,
+            files=request.FILES.getlist("files"),
             **given,
         )
         return Response(self.get_serializer(task).data)

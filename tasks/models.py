@@ -10,6 +10,7 @@ impossible. The life cycle is tasks/pipeline.py's table.
 from __future__ import annotations
 
 import datetime
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -383,6 +384,45 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.task_id}"
+
+
+def _attachment_path(attachment: Attachment, filename: str) -> str:
+    # A random name: the uploader's file name (often the phone's) stays in `name`.
+    extension = filename.rsplit(".", 1)[-1] if "." in filename else ""
+    return f"tasks/{attachment.task_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class Attachment(models.Model):
+    """A photo or PDF on a task, with the log entry of the action it came with (the
+    handling's photos), if any. Its type is the one sniffed from its bytes."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(
+        TaskEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    file = models.FileField(upload_to=_attachment_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
 
 
 # Natural-time lengths of the limit units; working units go through the calendar.

@@ -11,11 +11,15 @@ from django.utils import timezone
 
 from grids.jurisdiction import scope_for
 from grids.models import Assignment, Node
-from tasks.models import FINISHED, Notification, Task
+from tasks.models import FINISHED, Attachment, Notification, Task
 
 
 def visible_tasks(user: Any) -> QuerySet[Task]:
     return Task.objects.filter(scope_for(user).q("node__") | Q(holder_staff__user=user))
+
+
+def visible_attachments(user: Any) -> QuerySet[Attachment]:
+    return Attachment.objects.filter(task__in=visible_tasks(user))
 
 
 def my_tasks(user: Any) -> QuerySet[Task]:

@@ -11,9 +11,11 @@ and queues its notifications after commit.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,10 +24,11 @@ from django.utils.translation import gettext_lazy
 from grids.jurisdiction import scope_for
 from grids.models import Assignment, Level, Node, Staff
 from residents.models import Household
-from tasks import deadlines, pipeline, wartime
+from tasks import attachments, deadlines, pipeline, wartime
 from tasks.models import (
     FINISHED,
     STAGE_OF_STATUS,
+    Attachment,
     Category,
     Notification,
     Rating,
@@ -97,10 +100,13 @@ def create_task(
     household: Household | None = None,
     reporter_name: str = "",
     reporter_phone: str = "",
+    files: Sequence[UploadedFile] = (),
 ) -> Task:
-    """A reported task on a node of the user's jurisdiction; its acceptance clock starts."""
+    """A reported task on a node of the user's jurisdiction, with its photos or PDFs; its
+    acceptance clock starts."""
     if not user.has_perm(ADD_PERMISSION) or not _in_scope(user, node):
         raise PermissionDenied(_("You may not report tasks for this unit."))
+    checked = attachments.check(files)
     if (
         household is not None
         and not node.get_descendants(include_self=True).filter(pk=household.stairwell_id).exists()
@@ -124,11 +130,12 @@ def create_task(
     task.wartime = wartime.in_wartime(node)
     _open_stage(task, now)
     task.save()
-    TaskEvent.objects.create(
+    event = TaskEvent.objects.create(
         task=task, action="report", from_status="", to_status=task.status, user=user
     )
     if task.wartime and node.level == Level.STAIRWELL:
         _dispatch_at_once(task, user, now)
+    attachments.store(task=task, user=user, checked=checked, event=event)
     return task
 
 
@@ -201,9 +208,11 @@ def act(
     granted: bool | None = None,
     extension: datetime.timedelta | None = None,
     rating: str = "",
+    files: Sequence[UploadedFile] = (),
 ) -> Task:
-    """Take `action` on the task as `user`; refused (nothing written) when the status does
-    not allow it now, the user may not take it, or its input is missing."""
+    """Take `action` on the task as `user`, with photos or PDFs (the handling's, say);
+    refused (nothing written) when the status does not allow it now, the user may not
+    take it, or its input is missing."""
     step = pipeline.PIPELINE.get(action)
     if step is None:
         raise TransitionRefused(_("Unknown action “%(action)s”.") % {"action": action})
@@ -219,6 +228,7 @@ def act(
     note = note.strip()
     if step.needs_note and not note:
         raise ValidationError({"note": _("Say why (or what was done); it goes in the log.")})
+    checked = attachments.check(files, already=task.attachments.count()) if files else []
     now = timezone.now()
     old_status, old_version = task.status, task.version
     told: list[tuple[str, list[int]]] = []
@@ -275,7 +285,7 @@ def act(
             task.next_escalation_at = None
     task.version = old_version + 1
     _claim(task, old_version)
-    TaskEvent.objects.create(
+    event = TaskEvent.objects.create(
         task=task,
         action=action,
         from_status=old_status,
@@ -285,7 +295,27 @@ def act(
     )
     for kind, users in told:
         _notify(task, kind, [u for u in users if u != user.pk])
+    # Last: the files are written only once nothing else can refuse the action.
+    attachments.store(task=task, user=user, checked=checked, event=event)
     return task
+
+
+def may_attach(user: Any, task: Task) -> bool:
+    """Whoever works the task, dispatches it or reported it may add files while it is open."""
+    return task.status not in FINISHED and (
+        task.created_by_id == user.pk or is_holder(user, task) or is_dispatcher(user, task)
+    )
+
+
+@transaction.atomic
+def add_attachments(*, user: Any, task: Task, files: Sequence[UploadedFile]) -> list[Attachment]:
+    """Add photos or PDFs to an open task (all or none)."""
+    if not may_attach(user, task):
+        raise PermissionDenied(_("You may not add files to this task."))
+    if not files:
+        raise ValidationError({"files": _("Choose at least one photo or PDF.")})
+    checked = attachments.check(files, already=task.attachments.count())
+    return attachments.store(task=task, user=user, checked=checked)
 
 
 def _claim(task: Task, old_version: int) -> None:

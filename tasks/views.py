@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -53,6 +53,7 @@ def task_page(request: HttpRequest, task_id: int) -> HttpResponse:
     ]
     context = {
         "task": task,
+        "files": task.attachments.all(),
         "buttons": buttons,
         "finished": task.status in FINISHED,
         "unread": _unread(request),
@@ -67,7 +68,10 @@ def act(request: HttpRequest, task_id: int, action_name: str) -> HttpResponse:
     if action_name not in PHONE_ACTIONS:
         raise Http404
     hours = request.POST.get("extension_hours", "")
-    given: dict[str, Any] = {"note": request.POST.get("note", "")}
+    given: dict[str, Any] = {
+        "note": request.POST.get("note", ""),
+        "files": request.FILES.getlist("photos"),
+    }
     if action_name == "extend":
         given["extension"] = (
             datetime.timedelta(hours=int(hours))
@@ -103,3 +107,20 @@ def read(request: HttpRequest, notification_id: int) -> HttpResponse:
     notification = get_object_or_404(selectors.inbox(request.user), pk=notification_id)
     services.mark_read(notification=notification)
     return redirect("phone:task", notification.task_id)
+
+
+@login_required
+def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
+    """A task's photo or PDF, to a user who may see the task (the phone's and the admin's
+    pages link here; nothing under MEDIA_ROOT has a public URL)."""
+    found = get_object_or_404(selectors.visible_attachments(request.user), pk=attachment_id)
+    try:
+        handle = found.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    # Only photos and PDFs are stored (tasks.attachments): the browser shows them.
+    response = FileResponse(handle, content_type=found.content_type, filename=found.name)
+    # Personal photos: kept by no shared cache; a PDF's scripts run in no origin of ours.
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    return response

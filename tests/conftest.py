@@ -54,6 +54,13 @@ def _own_cache(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _own_media(settings, tmp_path):
+    """Task photos a test uploads go to its own directory, gone with it."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def worker():
     """A real Celery worker (in a thread) on the configured broker."""

@@ -50,3 +50,22 @@ def category(code: str = "exposed_garbage") -> Category:
 def report(user, node: Node, code: str = "exposed_garbage", **fields) -> Task:
     given = {"title": "楼道口堆放垃圾", "source": Source.PATROL, **fields}
     return services.create_task(user=user, category=category(code), node=node, **given)
+
+
+def png(width: int = 2, height: int = 2) -> bytes:
+    """A real PNG (grey pixels) that a browser shows: the photo of the phone tests."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )

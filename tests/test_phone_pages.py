@@ -1,5 +1,5 @@
 """The phone pages (/m/): stella finds the task dispatched to her stairwell, acknowledges,
-arrives and handles it by its big buttons; what is not hers is not there (404); the
+arrives and handles it by its big buttons (with a photo); what is not hers is not there (404); the
 inbox counts what is unread; pages take a fixed number of queries; and in a phone-sized
 Chromium the whole round, with the dispatcher verifying in the admin."""
 
@@ -14,7 +14,7 @@ from tasks import services
 from tasks.models import Task
 from tests.conftest import PASSWORD
 from tests.support import chromium
-from tests.task_data import report, team
+from tests.task_data import png, report, team
 
 
 def dispatched(alice, places, **fields) -> Task:
@@ -112,8 +112,14 @@ def test_in_a_phone_sized_chromium_stella_handles_and_alice_verifies(live_server
         button.click()
         page.click("#phone-arrive button")
         page.fill("#phone-handle textarea", "已清理完毕")
+        page.set_input_files(
+            "#phone-handle input[type=file]",
+            files=[{"name": "IMG_2041.png", "mimeType": "image/png", "buffer": png(40, 30)}],
+        )
         page.click("#phone-handle button")
         page.wait_for_selector("#task-status[data-status='handled']")
+        page.wait_for_selector("#task-files img")
+        assert page.eval_on_selector("#task-files img", "img => img.naturalWidth") == 40
         # The dispatcher verifies in the admin.
         admin = browser.new_context(locale="zh-CN").new_page()
         admin.goto(f"{live_server.url}/admin/login/")
@@ -121,6 +127,8 @@ def test_in_a_phone_sized_chromium_stella_handles_and_alice_verifies(live_server
         admin.fill("#id_password", PASSWORD)
         admin.click("input[type=submit]")
         admin.goto(f"{live_server.url}/admin/tasks/task/{task.pk}/change/")
+        # The handling's photo, in its row of the timeline, shown to the dispatcher.
+        assert admin.eval_on_selector("#task-timeline img", "img => img.naturalWidth") == 40
         admin.select_option("#act-verify select[name=passed]", "true")
         admin.click("#act-verify input[type=submit]")
         admin.wait_for_selector("#task-status[data-status='closed']")
