@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "grids",
     "residents",
     "tasks",
+    "outbox",
     "deliberation",
 ]
 
@@ -316,7 +317,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 1.0,
         "options": {"expires": 2.0},
     },
+    "send-late-deliveries": {
+        "task": "outbox.jobs.send_late_deliveries",
+        "schedule": 30.0,
+        "options": {"expires": 30.0},
+    },
 }
+# Outside channels (outbox/): a failed delivery is tried again after the base, tripled
+# each time (5 s, 15 s, 45 s …, at most 10 min), up to the attempts.
+OUTBOX_RETRY_BASE_SECONDS = float(os.environ.get("OUTBOX_RETRY_BASE_SECONDS", 5))
+OUTBOX_MAX_ATTEMPTS = 6
+# A real gateway's backend (with `send(phone, text)`) replaces the one that only logs.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "outbox.senders.LoggingSms")
+# Robots live on https://; plain http only for a local receiver in development and tests.
+WEBHOOK_ALLOW_HTTP = DEBUG
+# Outside messages link to the task when the platform's address is known.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 
 # Throttle counts (DRF) and anything else cached. Redis when there is one
 # (CACHE_URL, else a redis:// CELERY_BROKER_URL), so every gunicorn worker sees

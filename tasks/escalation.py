@@ -28,6 +28,7 @@ from django.utils import timezone
 from grids.models import Node
 from tasks import deadlines, services
 from tasks.models import Escalation, Notification, Task
+from tasks.notify import notify
 
 logger = logging.getLogger(__name__)
 
@@ -92,12 +93,7 @@ def _step(task_id: int, due_at: datetime.datetime, now: datetime.datetime) -> bo
         node=target,
         due_at=due_at,
     )
-    Notification.objects.bulk_create(
-        [
-            Notification(user_id=user, task=task, kind=Notification.Kind.ESCALATED)
-            for user in set(services.users_at({target.pk}))
-        ]
-    )
+    notify(task, Notification.Kind.ESCALATED, services.users_at({target.pk}), node=target)
     return True
 
 

@@ -36,6 +36,7 @@ from tasks.models import (
     Task,
     TaskEvent,
 )
+from tasks.notify import dispatching_unit, notify
 
 ADD_PERMISSION = "tasks.add_task"
 DISPATCH_PERMISSION = "tasks.dispatch_task"
@@ -157,8 +158,11 @@ def _dispatch_at_once(task: Task, user: Any, now: datetime.datetime) -> None:
     _open_stage(task, now)
     task.version += 1
     task.save()
-    _notify(
-        task, Notification.Kind.DISPATCHED, [u for u in users_at({task.node_id}) if u != user.pk]
+    notify(
+        task,
+        Notification.Kind.DISPATCHED,
+        [u for u in users_at({task.node_id}) if u != user.pk],
+        node=task.node,
     )
 
 
@@ -171,12 +175,6 @@ def _open_stage(task: Task, now: datetime.datetime) -> None:
     task.escalation_step = 0
     task.due_at = deadlines.stage_deadline(task, stage, now) if stage else None
     task.next_escalation_at = task.due_at
-
-
-def _notify(task: Task, kind: str, users: Any) -> None:
-    Notification.objects.bulk_create(
-        [Notification(user_id=pk, task=task, kind=kind) for pk in set(users)]
-    )
 
 
 def users_at(node_ids: set[int]) -> list[int]:
@@ -294,7 +292,14 @@ def act(
         note=_event_note(action, note, passed=passed, granted=granted, extension=extension),
     )
     for kind, users in told:
-        _notify(task, kind, [u for u in users if u != user.pk])
+        # A dispatch tells the unit given it; the rest, the dispatchers' unit.
+        unit = task.holder_node if kind == Notification.Kind.DISPATCHED else None
+        notify(
+            task,
+            kind,
+            [u for u in users if u != user.pk],
+            node=unit or dispatching_unit(task),
+        )
     # Last: the files are written only once nothing else can refuse the action.
     attachments.store(task=task, user=user, checked=checked, event=event)
     return task
