@@ -11,7 +11,8 @@ still due for the next sweep; a worker that was down finds every passed
 deadline due when it comes back.
 
 A step goes one level up from where the task is held — stairwell team →
-micro-grid → grid → community → street — notifies the people assigned there,
+micro-grid → grid → community → street (a stage of the dispatchers', from their
+community to the street) — notifies the people assigned there,
 and gives the next level the category's repeat interval (wartime: one
 minute). At the street it reminds at most the category's `street_reminders`
 times, then the clock stops.
@@ -26,9 +27,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from grids.models import Node
-from tasks import deadlines, services
+from tasks import deadlines, pipeline, services
 from tasks.models import Escalation, Notification, Task
-from tasks.notify import notify
+from tasks.notify import dispatching_unit, notify
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +38,14 @@ SWEEP_BATCH = 500
 
 
 def chain(task: Task) -> list[Node]:
-    """The levels above where the task is held, nearest first, ending at the street."""
-    start = task.holder_node or task.node
+    """The levels above where the task's open stage waits, nearest first, ending at the
+    street: above its holder for the holder's stages; above the dispatchers' community
+    for theirs (accepting, dispatching, verifying), which nobody below could do for them."""
+    step = pipeline.PIPELINE.get(task.stage)
+    if step is not None and step.actor == pipeline.DISPATCHER:
+        start = dispatching_unit(task)
+    else:
+        start = task.holder_node or task.node
     above = list(start.get_ancestors(ascending=True))
     return above or [start]
 

@@ -125,3 +125,19 @@ def test_a_full_batch_asks_for_another_sweep(alice, places):
     ran, more = escalation.sweep(later(tasks[-1]), limit=2)
     assert (ran, more) == (2, True)
     assert escalation.sweep(later(tasks[-1], -0.0), limit=2)[0] == 1
+
+
+def test_a_dispatchers_stage_escalates_above_the_community(alice, charlie, people, places):
+    """Nobody below the community can accept, dispatch or verify for it: an unaccepted
+    stairwell task goes to the street, not to the stairwell's micro-grid."""
+    task = report(alice, places.stairwell, "emergency")
+    escalation.sweep(later(task))
+    assert steps(task) == [("accept", 1, places.street.pk)]
+    assert Notification.objects.filter(user=charlie, kind="escalated").exists()
+    assert not Notification.objects.filter(user=people["frank"]).exists()
+    task = dispatched(alice, places)
+    for action in ("acknowledge", "arrive"):
+        task = services.act(user=people["stella"], task=task, action=action)
+    task = services.act(user=people["stella"], task=task, action="handle", note="已处置")
+    escalation.sweep(later(task))
+    assert steps(task) == [("verify", 1, places.street.pk)]
