@@ -213,6 +213,9 @@ class ActionForm(forms.Form):
         staff.queryset = visible_staff(user).order_by("name")
 
 
+INBOX_SHOWN = 100
+
+
 @admin.register(Task)
 class TaskAdmin(OfferedLookupsMixin, admin.ModelAdmin):
     list_display = [
@@ -278,6 +281,12 @@ class TaskAdmin(OfferedLookupsMixin, admin.ModelAdmin):
     def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view
         return [
+            path("inbox/", view(self.inbox_view), name="tasks_inbox"),
+            path(
+                "inbox/<int:notification_id>/read/",
+                view(self.read_view),
+                name="tasks_inbox_read",
+            ),
             path(
                 "<int:task_id>/act/<str:action_name>/",
                 view(self.act_view),
@@ -334,6 +343,19 @@ class TaskAdmin(OfferedLookupsMixin, admin.ModelAdmin):
         if task.reporter_phone:
             personal_data.log_if_unmasked(user=request.user, what="task", ids=[task.pk])
         return TemplateResponse(request, "admin/tasks/task/detail.html", context)
+
+    def inbox_view(self, request: HttpRequest) -> HttpResponse:
+        """The user's own notifications, newest first; opening one marks it read."""
+        notifications = selectors.inbox(request.user)[:INBOX_SHOWN]
+        context = self._context(request, title=_("Inbox"), notifications=notifications)
+        return TemplateResponse(request, "admin/tasks/task/inbox.html", context)
+
+    def read_view(self, request: HttpRequest, notification_id: int) -> HttpResponse:
+        notification = get_object_or_404(selectors.inbox(request.user), pk=notification_id)
+        if request.method != "POST":
+            return redirect("admin:tasks_inbox")
+        services.mark_read(notification=notification)
+        return redirect("admin:tasks_task_change", notification.task_id)
 
     def act_view(self, request: HttpRequest, task_id: int, action_name: str) -> HttpResponse:
         task = get_object_or_404(self.get_queryset(request), pk=task_id)

@@ -52,6 +52,10 @@ def inbox(user: Any) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).select_related("task")
 
 
+def unread_count(user: Any) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
 def open_counts(user: Any) -> dict[str, int]:
     """The user's open tasks, those due within a day and the overdue: one query."""
     now = timezone.now()

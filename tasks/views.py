@@ -24,7 +24,7 @@ MY_TASKS_SHOWN = 100
 
 
 def _unread(request: HttpRequest) -> int:
-    return selectors.inbox(request.user).filter(read_at__isnull=True).count()
+    return selectors.unread_count(request.user)
 
 
 @login_required

@@ -301,7 +301,7 @@ def test_the_status_page_costs_a_fixed_number_of_queries(
     client = admin_as(alice)
     job = run(asked(ask(client)))
     client.get(url(job, "status"))
-    with django_assert_num_queries(6):  # 5, and the wartime banner's active areas
+    with django_assert_num_queries(7):  # 5, the wartime banner and the unread count
         client.get(url(job, "status"))
     with django_assert_num_queries(3):  # the session, the user, the job
         client.get(url(job, "progress"))
