@@ -8,13 +8,46 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.db.models import Q, Subquery
 
 from grids.models import Assignment, Node
 
 _CACHE_ATTR = "_jurisdiction_scope"
+
+
+class Place(Protocol):
+    """A node, or a subtree of one: where it sits in the MPTT tree."""
+
+    @property
+    def tree_id(self) -> int: ...
+    @property
+    def lft(self) -> int: ...
+    @property
+    def rght(self) -> int: ...
+
+
+def within(place: Place, prefix: str = "") -> Q:
+    """Rows whose node (reached through `prefix`, e.g. "node__") is `place` or below it."""
+    return Q(
+        **{
+            f"{prefix}tree_id": place.tree_id,
+            f"{prefix}lft__gte": place.lft,
+            f"{prefix}rght__lte": place.rght,
+        }
+    )
+
+
+def over(place: Place, prefix: str = "") -> Q:
+    """Rows whose node is `place` or above it."""
+    return Q(
+        **{
+            f"{prefix}tree_id": place.tree_id,
+            f"{prefix}lft__lte": place.lft,
+            f"{prefix}rght__gte": place.rght,
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -43,15 +76,7 @@ class Scope:
 
     def q(self, prefix: str = "") -> Q:
         """A filter on Node fields, reached through `prefix` (e.g. "node__")."""
-        return self._any(
-            lambda s: Q(
-                **{
-                    f"{prefix}tree_id": s.tree_id,
-                    f"{prefix}lft__gte": s.lft,
-                    f"{prefix}rght__lte": s.rght,
-                }
-            )
-        )
+        return self._any(lambda s: within(s, prefix))
 
     def q_by_columns(
         self, columns: dict[int, str], prefix: str = "", tree_path: str | None = None

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from grids.jurisdiction import scope_for
+from grids.jurisdiction import scope_for, within
 from grids.models import Assignment, Node
 from tasks.models import FINISHED, Attachment, Notification, Task
 
@@ -39,9 +39,7 @@ def my_tasks(user: Any) -> QuerySet[Task]:
 
 
 def in_subtree(tasks: QuerySet[Task], node: Node) -> QuerySet[Task]:
-    return tasks.filter(
-        node__tree_id=node.tree_id, node__lft__gte=node.lft, node__rght__lte=node.rght
-    )
+    return tasks.filter(within(node, "node__"))
 
 
 def overdue(tasks: QuerySet[Task]) -> QuerySet[Task]:

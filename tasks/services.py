@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grids.jurisdiction import scope_for
+from grids.jurisdiction import scope_for, within
 from grids.models import Assignment, Level, Node, Staff
 from residents.models import Household
 from tasks import attachments, deadlines, pipeline, wartime
@@ -110,7 +110,7 @@ def create_task(
     checked = attachments.check(files)
     if (
         household is not None
-        and not node.get_descendants(include_self=True).filter(pk=household.stairwell_id).exists()
+        and not Node.objects.filter(within(node), pk=household.stairwell_id).exists()
     ):
         raise ValidationError({"household": _("The household is not in this unit.")})
     now = timezone.now()

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from grids.jurisdiction import over, within
 from grids.models import Assignment, Node, Role
 from tasks import deadlines
 from tasks.models import STAGE_OF_STATUS, Task, WartimeArea
@@ -28,12 +29,7 @@ SWITCHERS = frozenset({Role.STREET_OFFICIAL, Role.COMMUNITY_SECRETARY})
 
 def covering(node: Node) -> QuerySet[WartimeArea]:
     """The active wartime areas holding `node` (itself or an ancestor)."""
-    return WartimeArea.objects.filter(
-        ended_at__isnull=True,
-        node__tree_id=node.tree_id,
-        node__lft__lte=node.lft,
-        node__rght__gte=node.rght,
-    )
+    return WartimeArea.objects.filter(over(node, "node__"), ended_at__isnull=True)
 
 
 def in_wartime(node: Node) -> bool:
@@ -45,13 +41,7 @@ def may_switch(user: Any, node: Node) -> bool:
         return True
     return (
         Assignment.objects.current()
-        .filter(
-            staff__user=user,
-            role__in=SWITCHERS,
-            node__tree_id=node.tree_id,
-            node__lft__lte=node.lft,
-            node__rght__gte=node.rght,
-        )
+        .filter(over(node, "node__"), staff__user=user, role__in=SWITCHERS)
         .exists()
     )
 
@@ -108,10 +98,7 @@ def switch_off(*, user: Any, node: Node) -> WartimeArea:
 def _apply_to_open(node: Node, now: datetime.datetime) -> None:
     """Open tasks of the subtree go on the wartime standard from now."""
     open_tasks = Task.objects.filter(
-        status__in=list(STAGE_OF_STATUS),
-        node__tree_id=node.tree_id,
-        node__lft__gte=node.lft,
-        node__rght__lte=node.rght,
+        within(node, "node__"), status__in=list(STAGE_OF_STATUS)
     ).select_related("category", "node")
     for task in open_tasks:
         task.wartime = True
