@@ -35,6 +35,19 @@ def test_the_demo_street_has_tasks_at_every_step_and_work_on_the_phone(capsys):
     for task in Task.objects.all():
         actions = list(task.events.values_list("action", flat=True))
         assert actions[0] == "report"
+    # A month of history: a task closed each day, some late, some rated, a few overdue.
+    month_ago = timezone.now() - datetime.timedelta(days=31)
+    closed = Task.objects.filter(status="closed", closed_at__gte=month_ago)
+    days = {timezone.localdate(t.closed_at) for t in closed}
+    assert len(days) >= 30
+    assert closed.filter(escalations__isnull=False).distinct().count() >= 7
+    assert closed.exclude(rating="").count() >= 10
+    assert Task.objects.filter(status="dispatched", due_at__lt=timezone.now()).count() >= 3
+    for task in closed:
+        times = list(task.events.values_list("at", flat=True))
+        assert times == sorted(times) and times[0] >= task.created_at - datetime.timedelta(
+            seconds=1
+        )
     phone = Client()
     phone.force_login(get_user_model().objects.get(username="stairwell"))
     assert phone.get("/m/").content.decode().count('class="task') >= 8
