@@ -7,6 +7,7 @@ COPY common common
 COPY grids grids
 COPY residents residents
 COPY tasks tasks
+COPY outbox outbox
 COPY deliberation deliberation
 RUN pip install --no-cache-dir .
 COPY . .

@@ -1,12 +1,14 @@
 """Escalation lateness with 10,000 open timers, run by a real Celery worker and beat.
 
-In a scratch PostgreSQL database: the demo street's tree, a dispatcher, and
---tasks (10,000) dispatched tasks whose acknowledgement deadlines fall evenly over
-the next --spread seconds (180), written in bulk as the services would leave
-them. Then `celery -A config worker` and `celery -A config beat` start as child
-processes with no other arguments (as `make run` and docker-compose start
-them), on a Redis database of their own, and the run waits until every
-deadline has passed and its first step has run (or --timeout).
+In a scratch database (PostgreSQL, or SQLite on the embedded defaults): the
+demo street's tree, a dispatcher, and --tasks (10,000) dispatched tasks whose
+acknowledgement deadlines fall evenly over the next --spread seconds (180),
+written in bulk as the services would leave them. Then `celery -A config
+worker` and `celery -A config beat` start as child processes with no other
+arguments (as `make run` and docker-compose start them), on a Redis database
+of their own (on the embedded defaults, the filesystem broker in a directory
+of their own), and the run waits until every deadline has passed and its
+first step has run (or --timeout).
 
 Prints lateness (escalated_at − deadline) p50/p99/max, steps run, duplicates
 (two first steps of one task: the unique key forbids them, so this must be 0)
@@ -18,6 +20,7 @@ measured in the same run (quiet_sweep_ratio_vs_roundtrip).
   DATABASE_URL=postgres://postgres@127.0.0.1:5432/microgrid \\
   CELERY_BROKER_URL=redis://127.0.0.1:6379/9 \\
       .venv/bin/python benchmarks/escalation.py [--tasks 10000] [--spread 180]
+  .venv/bin/python benchmarks/escalation.py     # the embedded defaults
 """
 
 from __future__ import annotations
@@ -113,24 +116,31 @@ def quiet_sweep_ms(runs: int = 200) -> tuple[float, float]:
     return statistics.median(sweeps) * 1000, statistics.median(trips) * 1000
 
 
+def database_url() -> str:
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    return (
+        f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
+        f"{settings['PORT'] or 5432}/{settings['NAME']}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--spread", type=float, default=180.0)
     parser.add_argument("--timeout", type=float, default=600.0)
     args = parser.parse_args()
-    assert connection.vendor == "postgresql", "run on PostgreSQL"
     with scratch_database():
         last_due = seed(args.tasks, args.spread)
-        settings = connection.settings_dict
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
-            f"{settings['PORT'] or 5432}/{settings['NAME']}",
-            "DEBUG": "0",
-        }
         logs = Path(os.environ.get("VAR_DIR", "/tmp")) / "escalation-bench"
         logs.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "0"}
+        if connection.vendor == "sqlite":
+            # Their own filesystem broker, apart from a running `make run`'s.
+            env["VAR_DIR"] = str(logs / "var")
+        print(f"database={connection.vendor} broker={env.get('CELERY_BROKER_URL', 'filesystem')}")
         children = [
             subprocess.Popen(
                 [CELERY, "-A", "config", *command],
