@@ -118,8 +118,14 @@ def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
         handle = found.file.open("rb")
     except FileNotFoundError as missing:
         raise Http404 from missing
-    # Only photos and PDFs are stored (tasks.attachments): the browser shows them.
-    response = FileResponse(handle, content_type=found.content_type, filename=found.name)
+    # Only photos and PDFs are stored (tasks.attachments). A photo is shown; a PDF is
+    # downloaded, as a browser's PDF viewer would not run under the sandbox below.
+    response = FileResponse(
+        handle,
+        content_type=found.content_type,
+        filename=found.name,
+        as_attachment=not found.is_image,
+    )
     # Personal photos: kept by no shared cache; a PDF's scripts run in no origin of ours.
     response["Cache-Control"] = "private, max-age=3600"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
