@@ -270,6 +270,8 @@ def act(
             task.escalation_step = 0
         task.extension_asked = None
     elif action == "rate":
+        if task.rating:
+            raise TransitionRefused(_("The task has been rated already."))
         if rating not in Rating.values:
             raise ValidationError({"rating": _("Choose 满意, 基本满意 or 不满意.")})
         task.rating = rating

@@ -61,6 +61,9 @@ def test_the_whole_cycle_with_rework_logs_each_step_and_runs_each_clock(alice, p
     assert task.closed_at is not None
     task = act(alice, task, "rate", rating="satisfied")
     assert task.rating == "satisfied"
+    # Rated once: a second rating is refused and changes nothing.
+    with pytest.raises(services.TransitionRefused, match="已评价"):
+        act(alice, task, "rate", rating="unsatisfied")
     assert log(task) == [
         ("report", "", "reported"),
         ("accept", "reported", "accepted"),
