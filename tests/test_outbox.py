@@ -102,7 +102,7 @@ def wecom(node, robot: Robot) -> Channel:
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize(
     "robot_answers", [[(500, {}), (200, {"errcode": 45009, "errmsg": "busy"}), OK]]
 )
