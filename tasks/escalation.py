@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from grids.models import Node
@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 # Steps claimed per sweep query; the job runs again at once when there were more.
 SWEEP_BATCH = 500
+# Steps run under one transaction's row locks (PostgreSQL): a user acting on one of
+# them waits for at most a chunk.
+CHUNK = 20
 
 
 def chain(task: Task) -> list[Node]:
@@ -108,5 +111,22 @@ def sweep(now: datetime.datetime | None = None, limit: int = SWEEP_BATCH) -> tup
     """Run every step due by `now`: (steps run, whether rows were left for another sweep)."""
     now = now or timezone.now()
     rows = due(now, limit)
-    ran = sum(escalate(task_id, due_at, now) for task_id, due_at in rows)
+    ran = sum(_run_chunk(rows[i : i + CHUNK], now) for i in range(0, len(rows), CHUNK))
     return ran, len(rows) == limit
+
+
+def _run_chunk(rows: list[tuple[int, datetime.datetime]], now: datetime.datetime) -> int:
+    """The steps of a few due rows. On PostgreSQL in one transaction over the rows it
+    could lock (FOR UPDATE SKIP LOCKED): sweeps running at once take turns by chunk
+    instead of racing for the same rows, and a chunk pays for one commit. Each step is
+    still its own savepoint and conditional claim. SQLite has one write lock for the
+    whole database: each step takes it on its own, so that pages never wait on a chunk."""
+    if not connection.features.has_select_for_update_skip_locked:
+        return sum(escalate(task_id, due_at, now) for task_id, due_at in rows)
+    with transaction.atomic():
+        mine = set(
+            Task.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=[task_id for task_id, _ in rows])
+            .values_list("pk", flat=True)
+        )
+        return sum(escalate(task_id, due_at, now) for task_id, due_at in rows if task_id in mine)

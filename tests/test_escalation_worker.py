@@ -141,3 +141,34 @@ def test_a_worker_killed_mid_step_loses_nothing_and_doubles_nothing(alice, commu
     # The next wake-up, by whichever worker, runs the step once.
     assert escalation.sweep() == (1, False)
     assert list(Escalation.objects.values_list("task_id", "step")) == [(task.pk, 1)]
+
+
+def test_a_sweep_skips_the_rows_another_sweep_holds(alice, community_a):
+    """PostgreSQL: sweeps running at once split the due rows by chunk (FOR UPDATE SKIP
+    LOCKED) instead of queueing behind each other; what one holds the other leaves due."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks: each step takes the database's write lock")
+    places = places_in(community_a)
+    tasks = []
+    for _ in range(3):
+        task = services.act(
+            user=alice, task=report(alice, places.stairwell, "emergency"), action="accept"
+        )
+        tasks.append(services.act(user=alice, task=task, action="dispatch", node=places.stairwell))
+    past = timezone.now() - datetime.timedelta(seconds=1)
+    Task.objects.filter(pk__in=[t.pk for t in tasks]).update(due_at=past, next_escalation_at=past)
+    held = tasks[0].pk
+    done = threading.Event()
+    with a_rival_transaction(
+        lambda: list(Task.objects.select_for_update().filter(pk=held)),
+        until=done.is_set,
+        commit=False,
+    ):
+        started = time.monotonic()
+        try:
+            assert escalation.sweep()[0] == 2
+            assert time.monotonic() - started < 5  # skipped, not waited for
+        finally:
+            done.set()
+    assert set(Escalation.objects.values_list("task_id", flat=True)) == {t.pk for t in tasks[1:]}
+    assert escalation.sweep()[0] == 1  # once let go, the next sweep runs it
