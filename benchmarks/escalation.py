@@ -45,7 +45,7 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from benchmarks.scratch import scratch_database  # noqa: E402
+from benchmarks.scratch import database_url, scratch_database  # noqa: E402
 from grids.demo import SCALES, tree_rows  # noqa: E402
 from grids.models import Level, Node, Role  # noqa: E402
 from grids.tree_import import load_street  # noqa: E402
@@ -114,16 +114,6 @@ def quiet_sweep_ms(runs: int = 200) -> tuple[float, float]:
             cursor.fetchone()
             trips.append(time.perf_counter() - start)
     return statistics.median(sweeps) * 1000, statistics.median(trips) * 1000
-
-
-def database_url() -> str:
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    return (
-        f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
-        f"{settings['PORT'] or 5432}/{settings['NAME']}"
-    )
 
 
 def main() -> None:

@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from benchmarks.scratch import database_url
 from tasks import services
 from tasks.models import Escalation, Task
 from tests.support import wait_until
 from tests.task_data import places_in, report
-from tests.test_escalation_worker import CELERY, ROOT, _database_url
+from tests.test_escalation_worker import CELERY, ROOT
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -70,7 +71,7 @@ def redis() -> Iterator[Redis]:
 def celery(command: str, redis: Redis, log: Path, tmp_path: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis.port}/0",
         "DEBUG": "1",
     }

@@ -17,6 +17,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from benchmarks.scratch import database_url
 from tasks import escalation, jobs, services
 from tasks.models import Escalation, Task, TaskEvent
 from tests.support import a_rival_transaction, wait_until
@@ -48,16 +49,6 @@ def test_repeated_wake_ups_run_each_step_once(worker, alice, community_a):
     assert all(
         t.next_escalation_at is not None and t.next_escalation_at > past
         for t in Task.objects.filter(pk__in=[t.pk for t in tasks])
-    )
-
-
-def _database_url() -> str:
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    return (
-        f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
-        f"{settings['PORT'] or 5432}/{settings['NAME']}"
     )
 
 
@@ -104,7 +95,7 @@ def test_a_worker_killed_mid_step_loses_nothing_and_doubles_nothing(alice, commu
 
     killed = threading.Event()
     log = tmp_path / "worker.log"
-    env = {**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "1"}
+    env = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "1"}
     with log.open("w") as output, a_rival_transaction(hold, until=killed.is_set, commit=False):
         child = subprocess.Popen(
             [
