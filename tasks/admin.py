@@ -365,7 +365,14 @@ class TaskAdmin(OfferedLookupsMixin, admin.ModelAdmin):
             raise Http404
         form = ActionForm(request.POST, request.FILES, user=request.user)
         if not form.is_valid():
-            self.message_user(request, _("Please correct the fields below."), messages.ERROR)
+            # The page is shown again by a redirect: the message names each field's error.
+            wrong = "；".join(
+                f"{form.fields[name].label}：{'，'.join(str(error) for error in errors)}"
+                for name, errors in form.errors.items()
+            )
+            self.message_user(
+                request, _("Please correct: %(errors)s") % {"errors": wrong}, messages.ERROR
+            )
             return redirect("admin:tasks_task_change", task.pk)
         given = dict(form.cleaned_data)
         hours = given.pop("extension_hours")

@@ -81,6 +81,38 @@ def test_a_refused_action_is_a_chinese_message(admin_as, alice, places):
     assert bogus.status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ("dispatch", {"node": "abc"}),
+        ("dispatch", {"node": "99999999"}),
+        ("extend", {"extension_hours": "-3", "note": "x"}),
+        ("verify", {"passed": "perhaps"}),
+        ("rate", {"rating": "great"}),
+    ],
+)
+def test_bad_input_to_an_action_is_a_chinese_message_and_changes_nothing(
+    admin_as, alice, places, community_b, action, data
+):
+    client = admin_as(alice)
+    task = report(alice, places.stairwell)
+    before = Task.objects.get(pk=task.pk).version
+    response = client.post(
+        reverse("admin:tasks_task_act", args=[task.pk, action]), data, follow=True
+    )
+    assert response.status_code == 200
+    shown = response.content.decode()
+    assert "请更正：" in shown or "现在不能" in shown
+    assert Task.objects.get(pk=task.pk).version == before
+    # Nor a unit of the other community, though the id is real.
+    outside = client.post(
+        reverse("admin:tasks_task_act", args=[task.pk, "dispatch"]),
+        {"node": community_b.pk},
+        follow=True,
+    )
+    assert outside.status_code == 200 and Task.objects.get(pk=task.pk).version == before
+
+
 def test_the_other_community_sees_no_task(admin_as, alice, bob, places):
     task = report(alice, places.stairwell)
     client = admin_as(bob)
