@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from common.masking import mask_phone
+from grids.admin.mixins import OfferedLookupsMixin
 from grids.models import Level
 from grids.selectors import visible_nodes
 from outbox.models import WEBHOOKS, Channel, Delivery
@@ -76,7 +77,7 @@ class ChannelForm(forms.ModelForm):
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(OfferedLookupsMixin, admin.ModelAdmin):
     form = ChannelForm
     list_display = ["__str__", "node", "kind", "address", "active"]
     list_filter = ["kind", "active"]
@@ -113,7 +114,7 @@ SHOWN: tuple[str, ...] = (
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(OfferedLookupsMixin, admin.ModelAdmin):
     list_display = ["created_at", "channel", "recipient", "status", "attempts", "last_error"]
     list_filter = ["status"]
     list_select_related = ["channel", "channel__node"]

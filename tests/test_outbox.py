@@ -230,6 +230,15 @@ def test_the_channel_admin_keeps_keys_and_jurisdiction(alice, bob, places, robot
     client.force_login(alice)
     listing = client.get("/admin/outbox/channel/").content.decode()
     assert "••••89ab" in listing and KEY not in listing
+    # The query string is no oracle for the key, nor for an SMS's masked number.
+    right, wrong = (
+        client.get("/admin/outbox/channel/", {"url__contains": guess})
+        for guess in (KEY[:8], "zzzzzzzz")
+    )
+    assert (right.status_code, right.get("Location")) == (wrong.status_code, wrong.get("Location"))
+    assert "••••89ab" not in right.content.decode()
+    number = client.get("/admin/outbox/delivery/", {"to__startswith": "138"})
+    assert right.status_code == number.status_code == 400
     form = client.get(f"/admin/outbox/channel/{channel.pk}/change/").content.decode()
     assert KEY not in form
     # Saved with the address left empty, the robot keeps its key.
