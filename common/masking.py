@@ -39,6 +39,13 @@ def mask_phone(phone: str) -> str:
     return "*" * max(len(phone) - 2, 0) + phone[-2:]
 
 
+def mask_name(name: str) -> str:
+    """张伟 -> 张*, 欧阳娜娜 -> 欧***: the surname's first character kept, for lists of
+    everyone (an electorate) where the full name beside the flats would identify them."""
+    name = name.strip()
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
 def _mask_run(match: re.Match[str]) -> str:
     run = match.group()
     digits = re.sub(r"[\s-]", "", run)

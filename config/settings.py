@@ -226,6 +226,8 @@ MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
 TASK_ATTACHMENT_MAX_BYTES = int(os.environ.get("TASK_ATTACHMENT_MAX_BYTES", 8 * 1024 * 1024))
 TASK_ATTACHMENTS_PER_UPLOAD = 6
 TASK_ATTACHMENTS_PER_TASK = 30
+# 公示期: the days a published resolution is open to objections.
+DELIBERATION_PUBLICITY_DAYS = int(os.environ.get("DELIBERATION_PUBLICITY_DAYS", 7))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -276,6 +278,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "NodeKindEnum": "grids.models.Kind",
         "PartyMembershipEnum": "grids.models.PartyMembership",
+        "MatterStageEnum": "deliberation.models.Stage",
+        "TaskStageEnum": "tasks.models.Stage",
+        "MilestoneStatusEnum": "deliberation.models.MilestoneStatus",
     },
 }
 

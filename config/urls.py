@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework import exceptions
 from rest_framework.routers import DefaultRouter
 
+from deliberation.api import MatterViewSet
 from grids import api as grids_api
 from residents import api as residents_api
 from residents import api_flats, api_owners
@@ -41,6 +42,7 @@ router.register("owner-imports", residents_api.OwnerImportViewSet, basename="own
 router.register("transfers", TransferViewSet, basename="transfer")
 router.register("tasks", tasks_api.TaskViewSet, basename="task")
 router.register("inbox", tasks_api.InboxViewSet, basename="notification")
+router.register("matters", MatterViewSet, basename="matter")
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

@@ -4,7 +4,8 @@ drf-spectacular documents the success answer of each operation. Every API
 view here also answers 403 (not logged in, or no permission), 400 for a bad
 body or query parameter, 404 for an id outside the jurisdiction or a page past
 the last, 413 for a body over the upload limit, 415 for a body in another
-format, and 429 when throttled; clients and schemathesis read them here. An
+format, 429 when throttled, and 409 for an action a view lists in its
+`refusable_actions` when the object's state does not allow it now; clients and schemathesis read them here. An
 operation that declares an answer itself (`extend_schema(responses=…)`) keeps it.
 
 Bodies are JSON, and a file upload is multipart/form-data: the schema says so.
@@ -87,6 +88,10 @@ class AutoSchema(openapi.AutoSchema):
         if has_path_id or is_list:
             errors["404"] = OpenApiResponse(
                 DETAIL, _("Not found in your jurisdiction, or no such page.")
+            )
+        if getattr(self.view, "action", None) in getattr(self.view, "refusable_actions", ()):
+            errors["409"] = OpenApiResponse(
+                DETAIL, _("Not allowed in the object's present state (the reason in Chinese).")
             )
         if self.view.get_throttles():
             errors["429"] = OpenApiResponse(DETAIL, _("Too many requests."))

@@ -26,7 +26,7 @@ from typing import Any
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from common.masking import mask_id_number, mask_in_text, mask_phone
+from common.masking import mask_id_number, mask_in_text, mask_name, mask_phone
 from grids.models import AccessLog
 from grids.selectors import led_stairwell_team
 
@@ -50,6 +50,11 @@ def shown_certificate(value: str | None, *, personal: bool, full: bool) -> str:
     """An owner's certificate: a natural person's ID number (`personal`) masked as any ID
     number is; an organisation's unified social credit code is public, shown in full."""
     return shown_id_number(value, full=full or not personal)
+
+
+def shown_owner_name(value: str, *, personal: bool, full: bool) -> str:
+    """An owner's name in an electorate: a natural person's masked, an organisation's not."""
+    return value if full or not personal else mask_name(value)
 
 
 @dataclass(frozen=True)

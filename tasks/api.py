@@ -16,18 +16,17 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api import run_service
 from config.security import AnonymousRequestsCounted
 from grids import personal_data
 from grids.api_query import QueryParameters, id_field, read_query
@@ -46,11 +45,6 @@ from tasks.models import (
     Task,
     WartimeArea,
 )
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -184,6 +178,8 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     serializer_class = TaskSerializer
     # Names the model for the permissions and the schema; get_queryset scopes.
     queryset = Task.objects.none()
+    # The life cycle's actions answer 409 when the task's status does not allow them now.
+    refusable_actions = frozenset(f"act_{name}" for name in pipeline.ACTIONS)
 
     def get_queryset(self) -> QuerySet[Task]:
         user = self.request.user
@@ -221,7 +217,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def create(self, request: Request) -> Response:
         body = TaskCreateSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
-        task = _run(
+        task = run_service(
             services.create_task,
             user=request.user,
             files=request.FILES.getlist("files"),
@@ -230,13 +226,13 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(self.get_serializer(task).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=TaskEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def log(self, request: Request, pk: str) -> Response:
         events = self.get_object().events.select_related("user")
         return Response(TaskEventSerializer(events, many=True).data)
 
     @extend_schema(responses=EscalationSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def escalations(self, request: Request, pk: str) -> Response:
         return Response(EscalationSerializer(self.get_object().escalations.all(), many=True).data)
 
@@ -244,13 +240,13 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         methods=["post"], request=FilesSerializer, responses={201: AttachmentSerializer(many=True)}
     )
     @extend_schema(methods=["get"], responses=AttachmentSerializer(many=True))
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def attachments(self, request: Request, pk: str) -> Response:
         """The task's photos and PDFs; `POST` multipart `files` adds some (all or none)."""
         task = self.get_object()
         if request.method == "GET":
             return Response(AttachmentSerializer(task.attachments.all(), many=True).data)
-        added = _run(
+        added = run_service(
             services.add_attachments,
             user=request.user,
             task=task,
@@ -264,7 +260,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         body.is_valid(raise_exception=True)
         given = dict(body.validated_data)
         minutes = given.pop("extension_minutes", None)
-        task = _run(
+        task = run_service(
             services.act,
             user=request.user,
             task=task,
@@ -274,18 +270,6 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             **given,
         )
         return Response(self.get_serializer(task).data)
-
-
-def _run(service: Any, **kwargs: Any) -> Any:
-    """A service: its refusal of a transition is a 409, its ValidationError a 400."""
-    try:
-        return service(**kwargs)
-    except services.TransitionRefused as refused:
-        raise Conflict(detail=refused.messages[0]) from refused
-    except DjangoValidationError as error:
-        if hasattr(error, "error_dict"):
-            raise serializers.ValidationError(error.message_dict) from error
-        raise serializers.ValidationError({"detail": error.messages}) from error
 
 
 def _action_view(name: str) -> Any:
@@ -365,7 +349,7 @@ class WartimeView(APIView):
         body.is_valid(raise_exception=True)
         given = body.validated_data
         if given["on"]:
-            area = _run(
+            area = run_service(
                 wartime.switch_on,
                 user=request.user,
                 node=given["node"],
@@ -373,5 +357,5 @@ class WartimeView(APIView):
                 apply_to_open=given["apply_to_open"],
             )
         else:
-            area = _run(wartime.switch_off, user=request.user, node=given["node"])
+            area = run_service(wartime.switch_off, user=request.user, node=given["node"])
         return Response(WartimeAreaSerializer(area).data)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.refusals import TransitionRefused
 from grids.jurisdiction import scope_for, within
 from grids.models import Assignment, Level, Node, Staff
 from residents.models import Household
@@ -40,10 +41,6 @@ from tasks.notify import dispatching_unit, notify
 
 ADD_PERMISSION = "tasks.add_task"
 DISPATCH_PERMISSION = "tasks.dispatch_task"
-
-
-class TransitionRefused(ValidationError):
-    """An action the task's status does not allow now (the API's 409)."""
 
 
 def _in_scope(user: Any, node: Node) -> bool:

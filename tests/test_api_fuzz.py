@@ -40,6 +40,7 @@ from grids.models import Assignment, Level, Node
 from residents import services
 from residents.models import Household, ImportBatch, LifeEvent, Person, Visit
 from tests.conftest import PASSWORD, first_under
+from tests.matter_data import at_assembly, compound_grid
 
 pytestmark = pytest.mark.postgres
 
@@ -108,6 +109,7 @@ def real_ids(alice: Any, community_a: Node) -> dict[str, int]:
         "life-events": LifeEvent.objects.get(household=household).pk,
         "visits": Visit.objects.get(household=household).pk,
         "imports": ImportBatch.objects.get(user=alice).pk,
+        "matters": at_assembly(alice, compound_grid(community_a)).pk,
     }
 
 

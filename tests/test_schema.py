@@ -52,6 +52,31 @@ def test_paginated_answers_are_documented_as_pages(schema, path, row):
     assert "page" in parameters
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/matters/{id}/log/",
+        "/api/v1/matters/{id}/milestones/",
+        "/api/v1/tasks/{id}/log/",
+        "/api/v1/tasks/{id}/escalations/",
+        "/api/v1/tasks/{id}/attachments/",
+    ],
+)
+def test_whole_lists_are_documented_as_arrays(schema, path):
+    assert answer(schema, path, "get", "200")["type"] == "array"
+    parameters = {p["name"] for p in schema["paths"][path]["get"].get("parameters", [])}
+    assert "page" not in parameters
+
+
+def test_refusals_of_the_state_are_documented_as_409(schema):
+    paths = schema["paths"]
+    for path in ["advance", "return", "vote/open", "vote/close", "ballots", "publish"]:
+        assert "409" in paths[f"/api/v1/matters/{{id}}/{path}/"]["post"]["responses"], path
+    assert "409" in paths["/api/v1/matters/{id}/tally/"]["get"]["responses"]
+    assert "409" in paths["/api/v1/tasks/{id}/accept/"]["post"]["responses"]
+    assert "409" not in paths["/api/v1/matters/"]["post"]["responses"]
+
+
 def test_an_import_problem_is_line_column_code_message(schema):
     problem = component(schema, "ImportProblem")
     assert set(problem["properties"]) == {"line", "column", "code", "message"}

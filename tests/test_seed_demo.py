@@ -73,3 +73,25 @@ def test_demo_roster_goes_through_the_real_import():
     assert set(held.values_list("delivery", flat=True)) == {"unsold", "sold_undelivered"}
     assert not held.filter(households__isnull=False).exists()
     assert Person.objects.filter(tags__isnull=False).exists()
+
+
+def test_demo_matters_are_made_through_the_services():
+    from deliberation.models import Matter, Phase
+    from deliberation.selectors import progress
+
+    call_command("seed_demo", "--scale", "tiny")
+    matters = {m.title: m for m in Matter.objects.all()}
+    election = matters["选举第二届业主委员会"]
+    assert election.phase == Phase.FINISHED
+    assert set(election.publications.values_list("what", flat=True)) == {
+        "resolution",
+        "implementation",
+    }
+    assert election.publications.get(what="resolution").totals["passed"] is True
+    water = matters["二次供水设施改造"]
+    assert (water.phase, progress(water)) == (Phase.IMPLEMENTING, 60)
+    lift = matters["加装电梯"]
+    vote = lift.votes.get()
+    assert vote.is_open and 0 < vote.ballots.count() < vote.total_heads
+    assert lift.node.level == Level.STAIRWELL
+    assert matters["社区文化家园活动室改造"].item is None

@@ -4,6 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from common.grants import grant_group_permissions
+
 # Who asks for people, decides on those asked for, and sees the requests: the
 # roster keepers, and street officials, who are over both sides and move
 # people between communities at once (though they may not edit the roster).
@@ -12,19 +14,7 @@ CODENAMES = ["view_transferrequest", "add_transferrequest", "change_transferrequ
 
 
 def grant(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    # Permissions are normally created after all migrations; we need them now.
-    app_config = apps.get_app_config("residents")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0)
-    app_config.models_module = None
-    Permission = apps.get_model("auth", "Permission")
-    permissions = Permission.objects.filter(
-        content_type__app_label="residents", codename__in=CODENAMES
-    )
-    for group in apps.get_model("auth", "Group").objects.filter(name__in=GROUPS):
-        group.permissions.add(*permissions)
+    grant_group_permissions(apps, "residents", dict.fromkeys(GROUPS, CODENAMES))
 
 
 def revoke(apps, schema_editor):

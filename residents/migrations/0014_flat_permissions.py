@@ -8,6 +8,8 @@ hand: a flat is made with its first household, an owner by the owners' roll.
 
 from django.db import migrations
 
+from common.grants import grant_group_permissions
+
 GROUP_PERMISSIONS = {
     "街道干部": ["view"],
     "社区工作者": ["view", "change"],
@@ -26,15 +28,14 @@ def _permissions(apps, actions):
 
 
 def grant(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    # The permissions of a model new in this run are otherwise made after the last migration.
-    app_config = apps.get_app_config("residents")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0)
-    app_config.models_module = None
-    for group in apps.get_model("auth", "Group").objects.filter(name__in=GROUP_PERMISSIONS):
-        group.permissions.add(*_permissions(apps, GROUP_PERMISSIONS[group.name]))
+    grant_group_permissions(
+        apps,
+        "residents",
+        {
+            group: [f"{a}_{model}" for a in actions for model in ("flat", "owner")]
+            for group, actions in GROUP_PERMISSIONS.items()
+        },
+    )
 
 
 def revoke(apps, schema_editor):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from django.db import migrations
 
+from common.grants import grant_group_permissions
+
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 GROUP_PERMISSIONS = {
@@ -43,24 +45,7 @@ def load(apps, schema_editor):
             StageLimit.objects.bulk_create(
                 StageLimit(category=category, **limit) for limit in row["limits"]
             )
-    grant(apps)
-
-
-def grant(apps):
-    from django.contrib.auth.management import create_permissions
-
-    # The permissions of models new in this run are otherwise made after the last migration.
-    app_config = apps.get_app_config("tasks")
-    app_config.models_module = True
-    create_permissions(app_config, verbosity=0)
-    app_config.models_module = None
-    Permission = apps.get_model("auth", "Permission")
-    for group in apps.get_model("auth", "Group").objects.filter(name__in=GROUP_PERMISSIONS):
-        group.permissions.add(
-            *Permission.objects.filter(
-                content_type__app_label="tasks", codename__in=GROUP_PERMISSIONS[group.name]
-            )
-        )
+    grant_group_permissions(apps, "tasks", GROUP_PERMISSIONS)
 
 
 class Migration(migrations.Migration):
