@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "tasks",
     "outbox",
     "deliberation",
+    "public",
 ]
 
 MIDDLEWARE = [

@@ -48,6 +48,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("m/", include("tasks.urls")),
+    path("public/", include("public.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(router.urls)),
     path("api/v1/coverage/", grids_api.CoverageView.as_view(), name="coverage"),

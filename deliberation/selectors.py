@@ -55,3 +55,12 @@ def publicity_over_unpublished(matters: QuerySet[Matter]) -> QuerySet[Matter]:
 
 def in_subtree(matters: QuerySet[Matter], node: Node) -> QuerySet[Matter]:
     return matters.filter(within(node, "node__"))
+
+
+def published_matters() -> QuerySet[Matter]:
+    """The matters whose resolution is published: the only ones the public pages show."""
+    return Matter.objects.filter(publications__what=What.RESOLUTION)
+
+
+def published_in(community: Node) -> QuerySet[Matter]:
+    return published_matters().filter(within(community, "node__"))
