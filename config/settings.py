@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "tasks",
     "outbox",
     "deliberation",
+    "microprojects",
     "public",
 ]
 
@@ -229,6 +230,9 @@ TASK_ATTACHMENTS_PER_UPLOAD = 6
 TASK_ATTACHMENTS_PER_TASK = 30
 # 公示期: the days a published resolution is open to objections.
 DELIBERATION_PUBLICITY_DAYS = int(os.environ.get("DELIBERATION_PUBLICITY_DAYS", 7))
+# Posts (ideas, raised hands, sign-ups, ratings) one address may make per hour on the
+# public pages, for each kind of post.
+PUBLIC_POSTS_PER_HOUR = int(os.environ.get("PUBLIC_POSTS_PER_HOUR", 20))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -281,6 +285,8 @@ SPECTACULAR_SETTINGS = {
         "PartyMembershipEnum": "grids.models.PartyMembership",
         "MatterStageEnum": "deliberation.models.Stage",
         "TaskStageEnum": "tasks.models.Stage",
+        "IdeaSourceEnum": "microprojects.models.IdeaSource",
+        "TaskSourceEnum": "tasks.models.Source",
         "MilestoneStatusEnum": "deliberation.models.MilestoneStatus",
     },
 }

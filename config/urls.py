@@ -10,6 +10,7 @@ from rest_framework.routers import DefaultRouter
 
 from deliberation.api import MatterViewSet
 from grids import api as grids_api
+from microprojects.api import IdeaViewSet, ProjectViewSet
 from residents import api as residents_api
 from residents import api_flats, api_owners
 from residents.api_transfers import TransferViewSet
@@ -43,6 +44,8 @@ router.register("transfers", TransferViewSet, basename="transfer")
 router.register("tasks", tasks_api.TaskViewSet, basename="task")
 router.register("inbox", tasks_api.InboxViewSet, basename="notification")
 router.register("matters", MatterViewSet, basename="matter")
+router.register("ideas", IdeaViewSet, basename="idea")
+router.register("micro-projects", ProjectViewSet, basename="project")
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

@@ -5,8 +5,9 @@ view here also answers 403 (not logged in, or no permission), 400 for a bad
 body or query parameter, 404 for an id outside the jurisdiction or a page past
 the last, 413 for a body over the upload limit, 415 for a body in another
 format, 429 when throttled, and 409 for an action a view lists in its
-`refusable_actions` when the object's state does not allow it now; clients and schemathesis read them here. An
-operation that declares an answer itself (`extend_schema(responses=…)`) keeps it.
+`refusable_actions` when the object's state does not allow it now; clients
+and schemathesis read them here. An operation that declares an answer itself
+(`extend_schema(responses=…)`) keeps it.
 
 Bodies are JSON, and a file upload is multipart/form-data: the schema says so.
 (The form encodings DRF also parses stay accepted for its browsable API; they

@@ -23,6 +23,7 @@ import datetime
 import os
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -37,6 +38,7 @@ from schemathesis import GenerationMode
 from schemathesis.errors import FailureGroup
 
 from grids.models import Assignment, Level, Node
+from microprojects.services import adopt, submit_idea
 from residents import services
 from residents.models import Household, ImportBatch, LifeEvent, Person, Visit
 from tests.conftest import PASSWORD, first_under
@@ -110,7 +112,15 @@ def real_ids(alice: Any, community_a: Node) -> dict[str, int]:
         "visits": Visit.objects.get(household=household).pk,
         "imports": ImportBatch.objects.get(user=alice).pk,
         "matters": at_assembly(alice, compound_grid(community_a)).pk,
+        "ideas": idea_in(community_a).pk,
+        "micro-projects": adopt(user=alice, idea=idea_in(community_a), budget=Decimal(100)).pk,
     }
+
+
+def idea_in(community: Node) -> Any:
+    return submit_idea(
+        community=community, title="共享书架", text="x", name="x", phone="13900000001"
+    )
 
 
 def failures_of(operation: Any, ids: dict[str, int], headers: dict[str, str]) -> list[str]:

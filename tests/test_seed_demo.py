@@ -95,3 +95,13 @@ def test_demo_matters_are_made_through_the_services():
     assert vote.is_open and 0 < vote.ballots.count() < vote.total_heads
     assert lift.node.level == Level.STAIRWELL
     assert matters["社区文化家园活动室改造"].item is None
+
+
+def test_demo_micro_projects_are_at_every_step():
+    from microprojects.models import Idea, Project
+
+    call_command("seed_demo", "--scale", "tiny")
+    statuses = dict(Project.objects.values_list("title", "status"))
+    assert statuses == {"楼道口加装晾衣架": "published", "增设电动自行车充电桩": "underway"}
+    assert Project.objects.get(title="楼道口加装晾衣架").ratings.count() == 13
+    assert set(Idea.objects.values_list("status", flat=True)) == {"open", "adopted", "declined"}
