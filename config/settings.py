@@ -228,6 +228,9 @@ MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
 TASK_ATTACHMENT_MAX_BYTES = int(os.environ.get("TASK_ATTACHMENT_MAX_BYTES", 8 * 1024 * 1024))
 TASK_ATTACHMENTS_PER_UPLOAD = 6
 TASK_ATTACHMENTS_PER_TASK = 30
+# A matter's photos and PDFs: the same size limit as a task's.
+MATTER_FILES_PER_UPLOAD = 6
+MATTER_FILES_PER_MATTER = 60
 # 公示期: the days a published resolution is open to objections.
 DELIBERATION_PUBLICITY_DAYS = int(os.environ.get("DELIBERATION_PUBLICITY_DAYS", 7))
 # Posts (ideas, raised hands, sign-ups, ratings) one address may make per hour on the

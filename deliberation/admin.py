@@ -14,13 +14,14 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from deliberation import access, implementation, selectors, services, voting
+from common.files import serve
+from deliberation import access, files, implementation, selectors, services, voting
 from deliberation import admin_forms as f
 from deliberation.models import (
     STAGES,
@@ -186,6 +187,10 @@ class MatterAdmin(admin.ModelAdmin):
                 name="deliberation_matter_ballots",
             ),
             path("<int:matter_id>/tally/", view(self.tally_view), name="deliberation_matter_tally"),
+            path(
+                "<int:matter_id>/files/", view(self.upload_view), name="deliberation_matter_upload"
+            ),
+            path("files/<int:file_id>/", view(self.file_view), name="deliberation_matter_file"),
             *super().get_urls(),
         ]
 
@@ -268,6 +273,8 @@ class MatterAdmin(admin.ModelAdmin):
             next_publication=What(next_publication).label,
             milestone_statuses=MilestoneStatus.choices,
             may_change=may["change"],
+            files=list(matter.files.all()),
+            files_form=f.FilesForm(matter=matter),
         )
         return TemplateResponse(request, "admin/deliberation/matter/detail.html", context)
 
@@ -350,6 +357,39 @@ class MatterAdmin(admin.ModelAdmin):
             request, title=_("Ballots"), matter=matter, vote=vote, page=page, rows=rows, form=form
         )
         return TemplateResponse(request, "admin/deliberation/matter/ballots.html", context)
+
+    def upload_view(self, request: HttpRequest, matter_id: int) -> HttpResponse:
+        """Photos or PDFs for the matter, one of its deliberations or milestones."""
+        matter = self._matter(request, matter_id)
+        if request.method == "POST":
+            form = f.FilesForm(request.POST, request.FILES, matter=matter)
+            if not form.is_valid():
+                wrong = "；".join(str(e) for errors in form.errors.values() for e in errors)
+                self.message_user(request, wrong, messages.ERROR)
+            else:
+                try:
+                    added = files.add_files(
+                        user=request.user,
+                        matter=matter,
+                        uploads=form.cleaned_data["files"],
+                        milestone=form.cleaned_data["milestone"],
+                        record=form.cleaned_data["record"],
+                    )
+                except ValidationError as error:
+                    self.message_user(request, "；".join(error.messages), messages.ERROR)
+                except PermissionDenied as refused:
+                    self.message_user(request, str(refused), messages.ERROR)
+                else:
+                    self.message_user(
+                        request, _("%(n)s files added.") % {"n": len(added)}, messages.SUCCESS
+                    )
+        return redirect("admin:deliberation_matter_change", matter.pk)
+
+    def file_view(self, request: HttpRequest, file_id: int) -> FileResponse:
+        """A matter's file, to a user who sees the matter."""
+        if not self.has_view_permission(request):
+            raise Http404
+        return serve(get_object_or_404(selectors.visible_files(request.user), pk=file_id))
 
     def tally_view(self, request: HttpRequest, matter_id: int) -> HttpResponse:
         """The tally sheet: every number and the comparison that decided it, printable."""

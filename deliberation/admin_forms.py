@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import files_field
 from deliberation.models import Choice, Item, MilestoneStatus, Outcome, Stage, What
 from deliberation.services import LOWEST_LEVEL_FOR_AFFAIRS
 from grids.models import Node
@@ -125,3 +126,23 @@ class BallotsForm(forms.Form):
             for voter in self.voters
             if self.cleaned_data.get(f"voter_{voter.pk}")
         ]
+
+
+class FilesForm(forms.Form):
+    # A declared field: the metaclass moves it into base_fields, clear of BaseForm.files.
+    files = files_field(_("photos or PDFs"))  # type: ignore[assignment]
+    milestone = forms.TypedChoiceField(
+        label=_("of the milestone"), coerce=int, empty_value=None, required=False
+    )
+    record = forms.TypedChoiceField(
+        label=_("of the deliberation"), coerce=int, empty_value=None, required=False
+    )
+
+    def __init__(self, *args: Any, matter: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        milestone, record = self.fields["milestone"], self.fields["record"]
+        assert isinstance(milestone, forms.TypedChoiceField)
+        assert isinstance(record, forms.TypedChoiceField)
+        milestone.choices = [("", "–"), *((m.pk, m.title) for m in matter.milestones.all())]
+        live = matter.records.filter(superseded_at__isnull=True).order_by("pk")
+        record.choices = [("", "–"), *((r.pk, r.get_stage_display()) for r in live)]

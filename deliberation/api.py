@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.api import Conflict, run_service
-from deliberation import implementation, selectors, services, voting
+from deliberation import files, implementation, selectors, services, voting
 from deliberation import serializers as s
 from deliberation.models import Matter, Milestone, StageRecord, Vote
 from grids import personal_data
@@ -53,6 +53,7 @@ class MatterViewSet(
             "milestone",
             "implementation",
             "objections",
+            "files",
         }
     )
 
@@ -269,6 +270,33 @@ class MatterViewSet(
             **body.validated_data,
         )
         return Response(s.ObjectionSerializer(objection).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["post"],
+        request=s.MatterFilesSerializer,
+        responses={201: s.MatterFileSerializer(many=True)},
+    )
+    @extend_schema(methods=["get"], responses=s.MatterFileSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def files(self, request: Request, pk: str) -> Response:
+        """The matter's photos and PDFs; `POST` multipart `files` (and a `milestone` or a
+        `record` they belong to) adds some, all or none."""
+        matter = self.get_object()
+        if request.method == "GET":
+            return Response(s.MatterFileSerializer(matter.files.all(), many=True).data)
+        body = s.MatterFilesSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        given = dict(body.validated_data)
+        added = run_service(
+            files.add_files,
+            user=request.user,
+            matter=matter,
+            uploads=given.pop("files"),
+            **given,
+        )
+        return Response(
+            s.MatterFileSerializer(added, many=True).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(responses=s.MatterEventSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)

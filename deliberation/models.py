@@ -9,6 +9,7 @@ implementation result published). Every change is a MatterEvent row.
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -150,6 +151,7 @@ class Action(models.TextChoices):
     OBJECTION = "objection", _("Objection recorded")
     MILESTONE = "milestone", _("Milestone changed")
     IMPLEMENTATION = "implementation", _("Spending or report changed")
+    FILES = "files", _("Files added")
 
 
 class MatterEvent(models.Model):
@@ -365,3 +367,50 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+def _file_path(attachment: MatterFile, filename: str) -> str:
+    # A random name: the uploader's file name stays in `name`.
+    extension = filename.rsplit(".", 1)[-1] if "." in filename else ""
+    return f"matters/{attachment.matter_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class MatterFile(models.Model):
+    """A photo or PDF of a matter: of a deliberation (its minutes, a scan of the signed
+    record) or of a milestone (the implementation's photos). Only a milestone's photos
+    of a published matter are public; the rest is seen by staff over the matter."""
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="files")
+    record = models.ForeignKey(
+        StageRecord, on_delete=models.CASCADE, null=True, blank=True, related_name="files"
+    )
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.CASCADE, null=True, blank=True, related_name="files"
+    )
+    file = models.FileField(upload_to=_file_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("matter file")
+        verbose_name_plural = _("matter files")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+    @property
+    def is_public_photo(self) -> bool:
+        return self.is_image and self.milestone_id is not None

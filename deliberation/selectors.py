@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
-from deliberation.models import Matter, Phase, What
+from deliberation.models import Matter, MatterFile, Phase, What
 from grids.jurisdiction import scope_for, within
 from grids.models import Node
 
@@ -64,3 +64,16 @@ def published_matters() -> QuerySet[Matter]:
 
 def published_in(community: Node) -> QuerySet[Matter]:
     return published_matters().filter(within(community, "node__"))
+
+
+def visible_files(user: Any) -> QuerySet[MatterFile]:
+    return MatterFile.objects.filter(matter__in=visible_matters(user))
+
+
+def public_photos() -> QuerySet[MatterFile]:
+    """The milestones' photos of the published matters: the only files anyone may see."""
+    return MatterFile.objects.filter(
+        milestone__isnull=False,
+        content_type__startswith="image/",
+        matter__in=published_matters().values("pk"),
+    )

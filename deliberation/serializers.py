@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -12,6 +13,7 @@ from deliberation.models import (
     Choice,
     Matter,
     MatterEvent,
+    MatterFile,
     Milestone,
     MilestoneStatus,
     Objection,
@@ -338,4 +340,28 @@ class MatterQuery(QueryParameters):
         required=False,
         help_text="open: in the resolution's publicity period; over: the period is over and "
         "the implementation result not yet published.",
+    )
+
+
+class MatterFileSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="Where the file is served (scoped).")
+
+    class Meta:
+        model = MatterFile
+        fields = ["id", "name", "content_type", "size", "milestone", "record", "uploaded_at", "url"]
+        read_only_fields = fields
+
+    def get_url(self, found: MatterFile) -> str:
+        return reverse("admin:deliberation_matter_file", args=[found.pk])
+
+
+class MatterFilesSerializer(serializers.Serializer):
+    files = serializers.ListField(
+        child=serializers.FileField(), help_text="Photos (JPEG, PNG, WebP) or PDFs."
+    )
+    milestone = serializers.IntegerField(
+        min_value=1, required=False, help_text="A milestone's photos (public once published)."
+    )
+    record = serializers.IntegerField(
+        min_value=1, required=False, help_text="A deliberation's minutes or signed record."
     )

@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import files_field
 from grids import personal_data
 from grids.models import Level, Node
 from grids.selectors import visible_nodes
@@ -53,6 +54,7 @@ class DeclineForm(forms.Form):
 class UpdateForm(forms.Form):
     text = forms.CharField(label=_("update"), widget=forms.Textarea(attrs={"rows": 2}))
     progress = forms.IntegerField(label=_("progress (%)"), min_value=0, max_value=100)
+    photos = files_field(_("photos"), accept="image/jpeg,image/png,image/webp")
 
 
 class PublishForm(forms.Form):
@@ -250,7 +252,7 @@ class ProjectAdmin(_PagesAdmin):
             title=project.title,
             project=rated,
             participants=participants,
-            updates=project.updates.select_related("created_by"),
+            updates=project.updates.select_related("created_by").prefetch_related("photos"),
             update_form=UpdateForm(initial={"progress": project.progress}),
             publish_form=PublishForm(),
         )
@@ -262,7 +264,7 @@ class ProjectAdmin(_PagesAdmin):
             _run(
                 self,
                 request,
-                UpdateForm(request.POST),
+                UpdateForm(request.POST, request.FILES),
                 lambda **data: services.post_update(user=request.user, project=project, **data),
                 str(_("The update was posted.")),
             )

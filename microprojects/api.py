@@ -103,6 +103,9 @@ class ProjectSerializer(serializers.ModelSerializer):
 class UpdateSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=5000)
     progress = serializers.IntegerField(min_value=0, max_value=100)
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, help_text="Photos (JPEG, PNG, WebP)."
+    )
 
 
 class ProjectPublishSerializer(serializers.Serializer):

@@ -9,6 +9,8 @@ page. One hand per phone per idea, one sign-up and one rating per phone per proj
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -156,6 +158,35 @@ class Update(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+
+def _photo_path(photo: UpdatePhoto, filename: str) -> str:
+    # A random name: the uploader's file name stays in `name`.
+    extension = filename.rsplit(".", 1)[-1] if "." in filename else ""
+    return f"microprojects/{uuid.uuid4().hex}.{extension}"
+
+
+class UpdatePhoto(models.Model):
+    """A photo of a progress update: public, as the project is (the public page shows it)."""
+
+    update = models.ForeignKey(Update, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(upload_to=_photo_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("progress photo")
+        verbose_name_plural = _("progress photos")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return True  # only photos are accepted (services.post_update)
 
 
 class Satisfaction(models.TextChoices):

@@ -11,14 +11,18 @@ not allow is a TransitionRefused; each status change leaves an Update row.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common import files
 from common.refusals import TransitionRefused
 from grids.jurisdiction import scope_for
 from grids.models import Level, Node
@@ -33,6 +37,7 @@ from microprojects.models import (
     ProjectStatus,
     Rating,
     Update,
+    UpdatePhoto,
 )
 
 ADD = "microprojects.add_idea"
@@ -160,8 +165,16 @@ def _log(project: Project, *, user: Any, text: str) -> Update:
 
 
 @transaction.atomic
-def post_update(*, user: Any, project: Project, text: str, progress: int) -> Update:
-    """A progress update; the first one starts the work."""
+def post_update(
+    *,
+    user: Any,
+    project: Project,
+    text: str,
+    progress: int,
+    photos: Sequence[UploadedFile] = (),
+) -> Update:
+    """A progress update with its photos (public, as the project is); the first one
+    starts the work. All or none: a refused photo refuses the update."""
     project = _project_for(user, project)
     if project.status == ProjectStatus.PUBLISHED:
         raise TransitionRefused(_("The project is finished and published."))
@@ -169,9 +182,32 @@ def post_update(*, user: Any, project: Project, text: str, progress: int) -> Upd
         raise ValidationError({"text": _("Say what was done.")})
     if not 0 <= progress <= 100:
         raise ValidationError({"progress": _("Progress is from 0 to 100.")})
+    checked = files.check(
+        photos,
+        already=0,
+        per_upload=int(settings.TASK_ATTACHMENTS_PER_UPLOAD),
+        per_object=int(settings.TASK_ATTACHMENTS_PER_UPLOAD),
+        max_bytes=int(settings.TASK_ATTACHMENT_MAX_BYTES),
+        too_many=_("At most %(n)d photos with an update."),
+    )
+    if any(not item.content_type.startswith("image/") for item in checked):
+        raise ValidationError({"photos": _("A progress update takes photos only.")})
     project.progress, project.status = progress, ProjectStatus.UNDERWAY
     project.save(update_fields=["progress", "status"])
-    return _log(project, user=user, text=text.strip())
+    update = _log(project, user=user, text=text.strip())
+    files.save_all(
+        [
+            UpdatePhoto(
+                update=update,
+                name=(item.upload.name or "")[-200:],
+                content_type=item.content_type,
+                size=item.upload.size or 0,
+            )
+            for item in checked
+        ],
+        checked,
+    )
+    return update
 
 
 @transaction.atomic

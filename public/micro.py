@@ -14,16 +14,18 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Prefetch
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from common.files import serve
 from grids.models import Level, Node
 from microprojects import selectors, services
-from microprojects.models import Idea, Project, Satisfaction
+from microprojects.models import Idea, Project, Satisfaction, UpdatePhoto
 from public.throttle import allowed
 
 
@@ -56,7 +58,9 @@ class RatingForm(forms.Form):
 def projects_page(request: HttpRequest, code: str) -> HttpResponse:
     community = get_object_or_404(Node, code=code, level=Level.COMMUNITY)
     ideas = selectors.public_ideas(community)
-    projects = selectors.with_ratings(selectors.public_projects(community))
+    projects = selectors.with_ratings(selectors.public_projects(community)).prefetch_related(
+        Prefetch("updates__photos", to_attr="shown_photos")
+    )
     return render(
         request,
         "public/projects.html",
@@ -155,3 +159,8 @@ def rate(request: HttpRequest, project_id: int) -> HttpResponse:
         lambda **data: services.rate(project=project, **data),
         _("Thank you for your rating."),
     )
+
+
+def progress_photo(request: HttpRequest, photo_id: int) -> FileResponse:
+    """A progress update's photo: public, as every adopted project is."""
+    return serve(get_object_or_404(UpdatePhoto, pk=photo_id), public=True)

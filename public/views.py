@@ -14,13 +14,14 @@ from typing import Any
 
 import segno
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from common.files import serve
 from deliberation import selectors
-from deliberation.models import Matter, Phase, Publication, StageRecord, What
+from deliberation.models import Matter, MatterFile, Phase, Publication, StageRecord, What
 from grids.models import Level, Node
 
 
@@ -70,7 +71,11 @@ def _published(matter_id: int) -> tuple[Matter, dict[str, Publication]]:
                 "records",
                 queryset=StageRecord.objects.filter(superseded_at__isnull=True).order_by("pk"),
             ),
-            "milestones",
+            Prefetch(
+                "milestones__files",
+                queryset=MatterFile.objects.filter(content_type__startswith="image/"),
+                to_attr="photos",
+            ),
             "publications",
         )
         .filter(pk=matter_id)
@@ -109,3 +114,8 @@ def notice(request: HttpRequest, matter_id: int) -> HttpResponse:
     # segno writes the SVG and escapes the URL in its title; the host is an allowed one.
     context = {**_context(found, publications), "url": url, "qr": mark_safe(qr)}
     return render(request, "public/notice.html", context)
+
+
+def photo(request: HttpRequest, file_id: int) -> FileResponse:
+    """A milestone's photo of a published matter; nothing else stored is public."""
+    return serve(get_object_or_404(selectors.public_photos(), pk=file_id), public=True)

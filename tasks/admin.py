@@ -18,6 +18,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import files_field
 from grids import personal_data
 from grids.admin.mixins import OfferedLookupsMixin
 from grids.models import Level, Node, Staff
@@ -137,30 +138,6 @@ class SubtreeFilter(admin.SimpleListFilter):
         return selectors.in_subtree(queryset, node)
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class FilesField(forms.FileField):
-    """Several files in one input; tasks.attachments checks what they are."""
-
-    widget = MultipleFileInput
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        one = super().clean
-        if isinstance(data, list | tuple):
-            return [one(item, initial) for item in data]
-        return [one(data, initial)] if data else []
-
-
-def files_field() -> FilesField:
-    return FilesField(
-        label=_("photos or PDFs"),
-        required=False,
-        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,.pdf"}),
-    )
-
-
 class ReportForm(forms.Form):
     title = forms.CharField(label=_("title"), max_length=200)
     category = forms.ModelChoiceField(label=_("category"), queryset=Category.objects.all())
@@ -175,7 +152,7 @@ class ReportForm(forms.Form):
     reporter_name = forms.CharField(label=_("reporter's name"), max_length=50, required=False)
     reporter_phone = forms.CharField(label=_("reporter's phone"), max_length=20, required=False)
     # A declared field: the metaclass moves it into base_fields, clear of BaseForm.files.
-    files = files_field()  # type: ignore[assignment]
+    files = files_field(_("photos or PDFs"))  # type: ignore[assignment]
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -202,7 +179,7 @@ class ActionForm(forms.Form):
     rating = forms.ChoiceField(
         label=_("rating"), choices=[("", "–"), *Rating.choices], required=False
     )
-    files = files_field()  # type: ignore[assignment]  # as in ReportForm
+    files = files_field(_("photos or PDFs"))  # type: ignore[assignment]  # as in ReportForm
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common import files
 from tasks import pipeline, selectors, services
 from tasks.models import FINISHED
 
@@ -113,20 +114,6 @@ def read(request: HttpRequest, notification_id: int) -> HttpResponse:
 def attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
     """A task's photo or PDF, to a user who may see the task (the phone's and the admin's
     pages link here; nothing under MEDIA_ROOT has a public URL)."""
-    found = get_object_or_404(selectors.visible_attachments(request.user), pk=attachment_id)
-    try:
-        handle = found.file.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404 from missing
-    # Only photos and PDFs are stored (tasks.attachments). A photo is shown; a PDF is
-    # downloaded, as a browser's PDF viewer would not run under the sandbox below.
-    response = FileResponse(
-        handle,
-        content_type=found.content_type,
-        filename=found.name,
-        as_attachment=not found.is_image,
+    return files.serve(
+        get_object_or_404(selectors.visible_attachments(request.user), pk=attachment_id)
     )
-    # Personal photos: kept by no shared cache; a PDF's scripts run in no origin of ours.
-    response["Cache-Control"] = "private, max-age=3600"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
-    return response

@@ -204,3 +204,28 @@ def test_pages_and_lists_take_a_fixed_number_of_queries(admin_as, api_as, alice,
     for n in range(2, 5):
         add(n)
     assert [queries(c, p) for c, p in paths] == before
+
+
+def test_progress_photos_are_public_and_only_photos(api_as, alice, idea, community_a):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from microprojects.models import UpdatePhoto
+    from tests.task_data import png
+
+    project = services.adopt(user=alice, idea=idea, budget=Decimal(100))
+    url = f"/api/v1/micro-projects/{project.pk}/updates/"
+    pdf = SimpleUploadedFile("方案.pdf", b"%PDF-1.4", content_type="application/pdf")
+    refused = api_as(alice).post(
+        url, {"text": "施工", "progress": 10, "photos": [pdf]}, format="multipart"
+    )
+    assert refused.status_code == 400 and project.updates.count() == 1
+    photo = SimpleUploadedFile("陈阿姨家门口.png", png(3, 3), content_type="image/png")
+    sent = api_as(alice).post(
+        url, {"text": "施工", "progress": 10, "photos": [photo]}, format="multipart"
+    )
+    assert sent.status_code == 200, sent.data
+    stored = UpdatePhoto.objects.get()
+    page = Client().get(public(community_a)).content.decode()
+    assert f"/public/progress-photos/{stored.pk}/" in page and "陈阿姨家门口" not in page
+    served = Client().get(f"/public/progress-photos/{stored.pk}/")
+    assert served.status_code == 200 and "陈阿姨" not in served["Content-Disposition"]

@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tasks import attachments, services
+from common import files
+from tasks import services
 from tasks.models import Attachment, Task
 from tests.task_data import category, png, report
 from tests.test_phone_pages import dispatched, phone
@@ -39,21 +40,20 @@ def arrived(alice, people, places) -> Task:
     return task
 
 
-@given(st.sampled_from(attachments.SIGNATURES), st.binary(max_size=24))
+@given(st.sampled_from(files.SIGNATURES), st.binary(max_size=24))
 def test_a_known_signature_is_its_type_whatever_follows(signature, tail):
     content_type, extension, offset, magic = signature
     head = (b"RIFF\x00\x00\x00\x00" if offset else b"") + magic + tail
-    assert attachments.sniff(head[:16]) == (content_type, extension)
+    assert files.sniff(head[:16]) == (content_type, extension)
 
 
 @given(st.binary(max_size=16))
 def test_bytes_without_a_signature_are_nothing(head):
     known = any(
-        head[offset : offset + len(magic)] == magic
-        for _, _, offset, magic in attachments.SIGNATURES
+        head[offset : offset + len(magic)] == magic for _, _, offset, magic in files.SIGNATURES
     )
     if not known:
-        assert attachments.sniff(head) is None
+        assert files.sniff(head) is None
 
 
 @pytest.mark.django_db
