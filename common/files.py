@@ -16,8 +16,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db import models
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # (content type, extension, the bytes it starts with at the given offset)
 SIGNATURES: tuple[tuple[str, str, int, bytes], ...] = (
@@ -36,6 +38,26 @@ def sniff(head: bytes) -> tuple[str, str] | None:
                 continue
             return content_type, extension
     return None
+
+
+class StoredFile(models.Model):
+    """What every stored photo or PDF row keeps beside its `file` (each model declares its
+    own, with its own path): the uploader's file name, the sniffed type, the size."""
+
+    name = models.CharField(gettext_lazy("file name"), max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField(gettext_lazy("size"))
+    uploaded_at = models.DateTimeField(gettext_lazy("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
 
 
 @dataclass(frozen=True)

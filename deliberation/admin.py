@@ -21,6 +21,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from common.files import serve
+from common.forms import correction_message
 from deliberation import access, files, implementation, selectors, services, voting
 from deliberation import admin_forms as f
 from deliberation.models import (
@@ -34,8 +35,7 @@ from deliberation.models import (
     What,
 )
 from grids import personal_data
-from grids.models import Level
-from grids.selectors import visible_nodes
+from grids.admin.filters import SubtreeFilter
 
 BALLOTS_PER_PAGE = 100
 
@@ -56,24 +56,6 @@ class PublicityFilter(admin.SimpleListFilter):
         if self.value() == "over":
             return selectors.publicity_over_unpublished(queryset)
         return queryset
-
-
-class SubtreeFilter(admin.SimpleListFilter):
-    """Matters of a node's subtree (`?subtree=<node id>`, a node the user may see)."""
-
-    title = _("unit")
-    parameter_name = "subtree"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        units = visible_nodes(request.user).filter(level__lte=Level.GRID).order_by("tree_id", "lft")
-        return [(str(n.pk), n.display_name) for n in units[:50]]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
-        if not value:
-            return queryset
-        node = visible_nodes(request.user).filter(pk=int(value) if value.isdigit() else 0).first()
-        return queryset.none() if node is None else selectors.in_subtree(queryset, node)
 
 
 # A step of the matter page: its form, the permission it needs, and the service call.
@@ -288,13 +270,7 @@ class MatterAdmin(admin.ModelAdmin):
         form = form_class(request.POST)
         if not form.is_valid():
             # The page comes back by a redirect: the message names each field's error.
-            wrong = "；".join(
-                f"{form.fields[name].label or name}：{'，'.join(str(e) for e in errors)}"
-                for name, errors in form.errors.items()
-            )
-            self.message_user(
-                request, _("Please correct: %(errors)s") % {"errors": wrong}, messages.ERROR
-            )
+            self.message_user(request, correction_message(form), messages.ERROR)
             return redirect("admin:deliberation_matter_change", matter.pk)
         try:
             run(request.user, matter, dict(form.cleaned_data))
@@ -364,8 +340,7 @@ class MatterAdmin(admin.ModelAdmin):
         if request.method == "POST":
             form = f.FilesForm(request.POST, request.FILES, matter=matter)
             if not form.is_valid():
-                wrong = "；".join(str(e) for errors in form.errors.values() for e in errors)
-                self.message_user(request, wrong, messages.ERROR)
+                self.message_user(request, correction_message(form), messages.ERROR)
             else:
                 try:
                     added = files.add_files(

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.files import StoredFile
 from grids.models import Node
 
 
@@ -375,7 +376,7 @@ def _file_path(attachment: MatterFile, filename: str) -> str:
     return f"matters/{attachment.matter_id}/{uuid.uuid4().hex}.{extension}"
 
 
-class MatterFile(models.Model):
+class MatterFile(StoredFile):
     """A photo or PDF of a matter: of a deliberation (its minutes, a scan of the signed
     record) or of a milestone (the implementation's photos). Only a milestone's photos
     of a published matter are public; the rest is seen by staff over the matter."""
@@ -388,29 +389,14 @@ class MatterFile(models.Model):
         Milestone, on_delete=models.CASCADE, null=True, blank=True, related_name="files"
     )
     file = models.FileField(upload_to=_file_path, max_length=200)
-    name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveIntegerField(_("size"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),
         on_delete=models.PROTECT,
         related_name="+",
     )
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("matter file")
         verbose_name_plural = _("matter files")
         ordering = ["uploaded_at", "pk"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
-
-    @property
-    def is_public_photo(self) -> bool:
-        return self.is_image and self.milestone_id is not None

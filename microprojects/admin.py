@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import files_field
+from common.forms import correction_message, files_field
 from grids import personal_data
 from grids.models import Level, Node
 from grids.selectors import visible_nodes
@@ -70,13 +70,7 @@ def _run(
 ) -> None:
     """A step of a page's form: the form's or the service's refusal as a Chinese message."""
     if not form.is_valid():
-        wrong = "；".join(
-            f"{form.fields[name].label}：{'，'.join(str(e) for e in errors)}"
-            for name, errors in form.errors.items()
-        )
-        admin_view.message_user(
-            request, _("Please correct: %(errors)s") % {"errors": wrong}, messages.ERROR
-        )
+        admin_view.message_user(request, correction_message(form), messages.ERROR)
         return
     try:
         step(**form.cleaned_data)

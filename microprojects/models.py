@@ -16,6 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.files import StoredFile
 from grids.models import Node
 
 
@@ -166,27 +167,16 @@ def _photo_path(photo: UpdatePhoto, filename: str) -> str:
     return f"microprojects/{uuid.uuid4().hex}.{extension}"
 
 
-class UpdatePhoto(models.Model):
+class UpdatePhoto(StoredFile):
     """A photo of a progress update: public, as the project is (the public page shows it)."""
 
     update = models.ForeignKey(Update, on_delete=models.CASCADE, related_name="photos")
     file = models.FileField(upload_to=_photo_path, max_length=200)
-    name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveIntegerField(_("size"))
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("progress photo")
         verbose_name_plural = _("progress photos")
         ordering = ["pk"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def is_image(self) -> bool:
-        return True  # only photos are accepted (services.post_update)
 
 
 class Satisfaction(models.TextChoices):

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from common.files import serve
+from common.forms import correction_message
 from grids.models import Level, Node
 from microprojects import selectors, services
 from microprojects.models import Idea, Project, Satisfaction, UpdatePhoto
@@ -90,11 +91,7 @@ def _post(
         response["Retry-After"] = "3600"
         return response
     if not form.is_valid():
-        wrong = "；".join(
-            f"{form.fields[name].label}：{'，'.join(str(e) for e in errors)}"
-            for name, errors in form.errors.items()
-        )
-        messages.error(request, _("Please correct: %(errors)s") % {"errors": wrong})
+        messages.error(request, correction_message(form))
         return redirect(back)
     try:
         step(**form.cleaned_data)

@@ -18,8 +18,9 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import files_field
+from common.forms import correction_message, files_field
 from grids import personal_data
+from grids.admin.filters import SubtreeFilter
 from grids.admin.mixins import OfferedLookupsMixin
 from grids.models import Level, Node, Staff
 from grids.selectors import visible_nodes, visible_staff
@@ -116,26 +117,6 @@ class EscalatedFilter(admin.SimpleListFilter):
         if self.value() != "1":
             return queryset
         return queryset.filter(Exists(Escalation.objects.filter(task=OuterRef("pk"))))
-
-
-class SubtreeFilter(admin.SimpleListFilter):
-    """Tasks about a node's subtree (`?subtree=<node id>`, a node the user may see)."""
-
-    title = _("unit")
-    parameter_name = "subtree"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        units = visible_nodes(request.user).filter(level__lte=Level.GRID).order_by("tree_id", "lft")
-        return [(str(n.pk), n.display_name) for n in units[:50]]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
-        if not value:
-            return queryset
-        node = visible_nodes(request.user).filter(pk=int(value) if value.isdigit() else 0).first()
-        if node is None:
-            return queryset.none()
-        return selectors.in_subtree(queryset, node)
 
 
 class ReportForm(forms.Form):
@@ -343,13 +324,7 @@ class TaskAdmin(OfferedLookupsMixin, admin.ModelAdmin):
         form = ActionForm(request.POST, request.FILES, user=request.user)
         if not form.is_valid():
             # The page is shown again by a redirect: the message names each field's error.
-            wrong = "；".join(
-                f"{form.fields[name].label}：{'，'.join(str(error) for error in errors)}"
-                for name, errors in form.errors.items()
-            )
-            self.message_user(
-                request, _("Please correct: %(errors)s") % {"errors": wrong}, messages.ERROR
-            )
+            self.message_user(request, correction_message(form), messages.ERROR)
             return redirect("admin:tasks_task_change", task.pk)
         given = dict(form.cleaned_data)
         hours = given.pop("extension_hours")

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from common.files import StoredFile
 from grids.models import Level, Node, Staff
 from residents.models import Household
 from tasks import workcalendar
@@ -392,7 +393,7 @@ def _attachment_path(attachment: Attachment, filename: str) -> str:
     return f"tasks/{attachment.task_id}/{uuid.uuid4().hex}.{extension}"
 
 
-class Attachment(models.Model):
+class Attachment(StoredFile):
     """A photo or PDF on a task, with the log entry of the action it came with (the
     handling's photos), if any. Its type is the one sniffed from its bytes."""
 
@@ -401,28 +402,17 @@ class Attachment(models.Model):
         TaskEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
     )
     file = models.FileField(upload_to=_attachment_path, max_length=200)
-    name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveIntegerField(_("size"))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),
         on_delete=models.PROTECT,
         related_name="+",
     )
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
         ordering = ["uploaded_at", "pk"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
 
 
 # Natural-time lengths of the limit units; working units go through the calendar.
