@@ -86,6 +86,8 @@ class MatterViewSet(
         return qs.select_related("node")
 
     def get_serializer_class(self) -> Any:
+        if self.action == "electorate":
+            return s.VoterSerializer
         return s.MatterDetailSerializer if self.action == "retrieve" else s.MatterSerializer
 
     @extend_schema(parameters=[s.MatterQuery])
@@ -153,7 +155,8 @@ class MatterViewSet(
         """The vote's frozen electorate, a page of heads: names and certificates masked unless
         the user may see personal data (then audited); `choice` is the live ballot."""
         vote = self._vote(self.get_object())
-        page = self.paginate_queryset(vote.voters.order_by("pk"))
+        voters = selectors.visible_voters(request.user).filter(vote=vote).order_by("pk")
+        page = self.paginate_queryset(voters)
         assert page is not None
         unmask = personal_data.may_see(request.user)
         context = {"unmask": unmask, "choices": voting.ballot_choices(vote, [v.pk for v in page])}

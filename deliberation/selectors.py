@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
-from deliberation.models import Matter, MatterFile, Phase, What
+from deliberation.models import Matter, MatterFile, Phase, Voter, What
 from grids.jurisdiction import scope_for, within
 from grids.models import Node
 
@@ -64,6 +64,10 @@ def published_matters() -> QuerySet[Matter]:
 
 def published_in(community: Node) -> QuerySet[Matter]:
     return published_matters().filter(within(community, "node__"))
+
+
+def visible_voters(user: Any) -> QuerySet[Voter]:
+    return Voter.objects.filter(vote__matter__in=visible_matters(user))
 
 
 def visible_files(user: Any) -> QuerySet[MatterFile]:

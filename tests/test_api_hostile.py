@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -23,13 +24,20 @@ from django.db.models import Model, QuerySet
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.views import APIView
 
+from deliberation import selectors as matter_selectors
+from deliberation import voting
+from deliberation.models import Matter, Voter
 from grids import selectors as grid_selectors
 from grids import services as grid_services
 from grids.models import Assignment, Level, Node, Role, Staff
+from microprojects import selectors as micro_selectors
+from microprojects.models import Idea, Project
+from microprojects.services import adopt, submit_idea
 from residents import owners, selectors, services
 from residents.models import Flat, Household, ImportBatch, LifeEvent, Owner, Person, Visit
 from tasks import selectors as task_selectors
 from tasks.models import Notification, Task
+from tests.matter_data import at_assembly, build_roll, compound_grid
 from tests.support import idn
 from tests.task_data import report
 
@@ -48,6 +56,10 @@ SCOPED: dict[type[Model], Callable[[Any], QuerySet[Any]]] = {
     Owner: owners.visible_owners,
     Task: task_selectors.visible_tasks,
     Notification: task_selectors.inbox,
+    Matter: matter_selectors.visible_matters,
+    Voter: matter_selectors.visible_voters,
+    Idea: micro_selectors.visible_ideas,
+    Project: micro_selectors.visible_projects,
 }
 
 HOSTILE = [
@@ -158,6 +170,13 @@ def path_ids(alice: Any, community_a: Node) -> dict[str, int]:
     )
     ImportBatch.objects.filter(pk=roll.pk).update(area=community_a)
     owner = owners.create_owner(name="业主甲")
+    grid = compound_grid(community_a)
+    build_roll(grid)
+    matter = at_assembly(alice, grid)
+    idea, second = (
+        submit_idea(community=community_a, title=t, text="x", name="x", phone="13900000001")
+        for t in ("共享书架", "充电桩")
+    )
     owners.set_flat_owners(flat=household.flat, owners=[owner])
     return {
         "node": community_a.pk,
@@ -172,6 +191,9 @@ def path_ids(alice: Any, community_a: Node) -> dict[str, int]:
         "ownerimport": roll.pk,
         "owner": owner.pk,
         "task": report(alice, community_a.get_descendants().filter(level=Level.STAIRWELL)[0]).pk,
+        "matter": voting.open_vote(user=alice, matter=matter).matter_id,
+        "idea": idea.pk,
+        "project": adopt(user=alice, idea=second, budget=Decimal(100)).pk,
     }
 
 

@@ -127,7 +127,10 @@ def test_in_a_phone_sized_chromium_stella_handles_and_alice_verifies(live_server
         admin.fill("#id_password", PASSWORD)
         admin.click("input[type=submit]")
         admin.goto(f"{live_server.url}/admin/tasks/task/{task.pk}/change/")
-        # The handling's photo, in its row of the timeline, shown to the dispatcher.
+        # The handling's photo, in its row of the timeline, shown to the dispatcher: lazy,
+        # it loads once scrolled to, as the dispatcher would.
+        admin.locator("#task-timeline img").scroll_into_view_if_needed()
+        admin.wait_for_function("() => document.querySelector('#task-timeline img').complete")
         assert admin.eval_on_selector("#task-timeline img", "img => img.naturalWidth") == 40
         admin.select_option("#act-verify select[name=passed]", "true")
         admin.click("#act-verify input[type=submit]")
