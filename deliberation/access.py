@@ -15,8 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from deliberation.models import Matter, MatterEvent
-from grids.jurisdiction import scope_for
 from grids.models import Node
+from grids.selectors import in_jurisdiction
 
 VIEW = "deliberation.view_matter"
 ADD = "deliberation.add_matter"
@@ -25,9 +25,7 @@ PUBLISH = "deliberation.publish_matter"
 
 
 def may(user: Any, permission: str, node: Node) -> bool:
-    return bool(user.has_perm(permission)) and (
-        Node.objects.filter(scope_for(user).q(), pk=node.pk).exists()
-    )
+    return bool(user.has_perm(permission)) and in_jurisdiction(user, node)
 
 
 def require(user: Any, permission: str, node: Node) -> None:

@@ -42,6 +42,11 @@ def visible_nodes(user: Any) -> QuerySet[Node]:
     return Node.objects.filter(scope_for(user).q())
 
 
+def in_jurisdiction(user: Any, node: Node) -> bool:
+    """Whether `node` lies in the user's jurisdiction: the check before every write."""
+    return visible_nodes(user).filter(pk=node.pk).exists()
+
+
 def visible_supplies(user: Any) -> QuerySet[SupplyItem]:
     return SupplyItem.objects.filter(scope_for(user).q("node__"))
 

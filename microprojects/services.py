@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 
 from common import files
 from common.refusals import TransitionRefused
-from grids.jurisdiction import scope_for
 from grids.models import Level, Node
+from grids.selectors import in_jurisdiction
 from microprojects.models import (
     Hand,
     HandKind,
@@ -58,8 +58,7 @@ def mobile(text: str) -> str:
 
 
 def _require(user: Any, permission: str, node: Node) -> None:
-    inside = Node.objects.filter(scope_for(user).q(), pk=node.pk).exists()
-    if not (user.has_perm(permission) and inside):
+    if not (user.has_perm(permission) and in_jurisdiction(user, node)):
         raise PermissionDenied(_("You may not do this for this community."))
 
 

@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from common.refusals import TransitionRefused
-from grids.jurisdiction import scope_for, within
+from grids.jurisdiction import within
 from grids.models import Assignment, Level, Node, Staff
+from grids.selectors import in_jurisdiction, visible_nodes
 from residents.models import Household
 from tasks import attachments, deadlines, pipeline, wartime
 from tasks.models import (
@@ -43,12 +44,8 @@ ADD_PERMISSION = "tasks.add_task"
 DISPATCH_PERMISSION = "tasks.dispatch_task"
 
 
-def _in_scope(user: Any, node: Node) -> bool:
-    return Node.objects.filter(scope_for(user).q(), pk=node.pk).exists()
-
-
 def is_dispatcher(user: Any, task: Task) -> bool:
-    return user.has_perm(DISPATCH_PERMISSION) and _in_scope(user, task.node)
+    return user.has_perm(DISPATCH_PERMISSION) and in_jurisdiction(user, task.node)
 
 
 def holding_nodes(task: Task) -> set[int]:
@@ -102,7 +99,7 @@ def create_task(
 ) -> Task:
     """A reported task on a node of the user's jurisdiction, with its photos or PDFs; its
     acceptance clock starts."""
-    if not user.has_perm(ADD_PERMISSION) or not _in_scope(user, node):
+    if not user.has_perm(ADD_PERMISSION) or not in_jurisdiction(user, node):
         raise PermissionDenied(_("You may not report tasks for this unit."))
     checked = attachments.check(files)
     if (
@@ -343,11 +340,7 @@ def _dispatch(task: Task, user: Any, *, node: Node | None, staff: Staff | None) 
         staff_nodes = set(
             Assignment.objects.current().filter(staff=staff).values_list("node_id", flat=True)
         )
-        visible = set(
-            Node.objects.filter(scope_for(user).q(), pk__in=staff_nodes).values_list(
-                "pk", flat=True
-            )
-        )
+        visible = set(visible_nodes(user).filter(pk__in=staff_nodes).values_list("pk", flat=True))
         if not visible:
             raise ValidationError(
                 {"staff": _("This staff member works outside your jurisdiction.")}
@@ -355,7 +348,7 @@ def _dispatch(task: Task, user: Any, *, node: Node | None, staff: Staff | None) 
         task.holder_staff, task.holder_node = staff, Node.objects.get(pk=min(visible))
         return [staff.user_id] if staff.user_id else []
     assert node is not None
-    if not _in_scope(user, node):
+    if not in_jurisdiction(user, node):
         raise ValidationError({"node": _("This unit is outside your jurisdiction.")})
     task.holder_node, task.holder_staff = node, None
     return users_at({node.pk})
