@@ -208,9 +208,7 @@ class MatterAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         """The matter's page: its stages in order, vote, publications, implementation, log."""
         matter = self._matter(request, object_id)
-        records = {
-            r.stage: r for r in matter.records.filter(superseded_at__isnull=True).order_by("pk")
-        }
+        records = selectors.live_records(matter)
         vote = voting.live_vote(matter)
         user = request.user
         may = {

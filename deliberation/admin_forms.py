@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import files_field
+from deliberation import selectors
 from deliberation.models import Choice, Item, MilestoneStatus, Outcome, Stage, What
 from deliberation.services import LOWEST_LEVEL_FOR_AFFAIRS
 from grids.models import Node
@@ -144,5 +145,5 @@ class FilesForm(forms.Form):
         assert isinstance(milestone, forms.TypedChoiceField)
         assert isinstance(record, forms.TypedChoiceField)
         milestone.choices = [("", "–"), *((m.pk, m.title) for m in matter.milestones.all())]
-        live = matter.records.filter(superseded_at__isnull=True).order_by("pk")
+        live = selectors.live_records(matter).values()
         record.choices = [("", "–"), *((r.pk, r.get_stage_display()) for r in live)]

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from common import files
-from deliberation import access
-from deliberation.models import Action, Matter, MatterFile, Milestone, StageRecord
+from deliberation import access, selectors
+from deliberation.models import Action, Matter, MatterFile, Milestone
 
 
 @transaction.atomic
@@ -33,8 +33,8 @@ def add_files(
         raise ValidationError({"files": _("Choose at least one photo or PDF.")})
     if milestone is not None and not Milestone.objects.filter(pk=milestone, matter=matter).exists():
         raise ValidationError({"milestone": _("Not a milestone of this matter.")})
-    live = StageRecord.objects.filter(matter=matter, superseded_at__isnull=True)
-    if record is not None and not live.filter(pk=record).exists():
+    live = {r.pk for r in selectors.live_records(matter).values()}
+    if record is not None and record not in live:
         raise ValidationError({"record": _("Not a deliberation of this matter.")})
     checked = files.check(
         uploads,

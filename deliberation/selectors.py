@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
-from deliberation.models import Matter, MatterFile, Phase, Voter, What
+from deliberation.models import Matter, MatterFile, Phase, StageRecord, Voter, What
 from grids.jurisdiction import scope_for, within
 from grids.models import Node
 
@@ -64,6 +64,12 @@ def published_matters() -> QuerySet[Matter]:
 
 def published_in(community: Node) -> QuerySet[Matter]:
     return published_matters().filter(within(community, "node__"))
+
+
+def live_records(matter: Matter) -> dict[str, StageRecord]:
+    """The matter's deliberations as they stand (none superseded), by stage, in order."""
+    live = matter.records.filter(superseded_at__isnull=True).order_by("pk")
+    return {record.stage: record for record in live}
 
 
 def visible_voters(user: Any) -> QuerySet[Voter]:

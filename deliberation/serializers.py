@@ -26,7 +26,7 @@ from deliberation.models import (
     Voter,
     What,
 )
-from deliberation.tally import Comparison, Tally
+from deliberation.tally import Comparison, Tally, fraction_text
 from deliberation.voting import published_totals
 from grids import personal_data
 from grids.api_query import QueryParameters, id_field
@@ -250,11 +250,10 @@ class ComparisonSerializer(serializers.Serializer):
     sentence = serializers.CharField()
 
     def get_ratio(self, comparison: Comparison) -> str:
-        return f"{comparison.share.numerator}/{comparison.share.denominator}"
+        return fraction_text(comparison.share)
 
     def get_bound(self, comparison: Comparison) -> str:
-        bound = comparison.threshold.bound
-        return f"{bound.numerator}/{bound.denominator}"
+        return fraction_text(comparison.threshold.bound)
 
 
 class TallySerializer(serializers.Serializer):

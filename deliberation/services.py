@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.refusals import TransitionRefused
-from deliberation import access, voting
+from deliberation import access, selectors, voting
 from deliberation.models import (
     STAGES,
     Action,
@@ -85,10 +85,6 @@ def create_matter(
     return matter
 
 
-def _live_records(matter: Matter) -> dict[str, StageRecord]:
-    return {r.stage: r for r in matter.records.filter(superseded_at__isnull=True).order_by("pk")}
-
-
 @transaction.atomic
 def advance(
     *,
@@ -124,7 +120,7 @@ def advance(
         raise ValidationError({"outcome": _("Choose passed, not passed or passed as amended.")})
     if held_on > timezone.localdate():
         raise ValidationError({"held_on": _("The date of a deliberation cannot be in the future.")})
-    earlier = _live_records(matter)
+    earlier = selectors.live_records(matter)
     if earlier and held_on < max(r.held_on for r in earlier.values()):
         raise ValidationError(
             {"held_on": _("A deliberation cannot be dated before the one it follows.")}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -44,6 +44,8 @@ ADD = "microprojects.add_idea"
 ADOPT = "microprojects.adopt_idea"
 CHANGE_PROJECT = "microprojects.change_project"
 
+_Row = TypeVar("_Row", Hand, Participant, Rating)
+
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 
 
@@ -55,6 +57,18 @@ def mobile(text: str) -> str:
     if not _MOBILE.fullmatch(digits):
         raise ValidationError({"phone": _("Enter an 11-digit mobile number.")})
     return digits
+
+
+def _once_per_phone(row: _Row, repeated: str) -> _Row:
+    """Save a resident's row that the database allows once per phone: a second one (two
+    posts at once included) is the `repeated` message, and nothing is written."""
+    row.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        raise ValidationError({"phone": repeated}) from None
+    return row
 
 
 def _require(user: Any, permission: str, node: Node) -> None:
@@ -103,15 +117,7 @@ def raise_hand(*, idea: Idea, phone: str, branch: str = "") -> Hand:
         kind=HandKind.PARTY_BRANCH if branch.strip() else HandKind.RESIDENT,
         branch=branch.strip(),
     )
-    hand.full_clean(validate_constraints=False)
-    try:
-        with transaction.atomic():
-            hand.save()
-    except IntegrityError:
-        raise ValidationError(
-            {"phone": _("This phone has raised its hand for this idea.")}
-        ) from None
-    return hand
+    return _once_per_phone(hand, _("This phone has raised its hand for this idea."))
 
 
 @transaction.atomic
@@ -235,13 +241,7 @@ def sign_up(*, project: Project, name: str, phone: str) -> Participant:
     if project.status == ProjectStatus.PUBLISHED:
         raise TransitionRefused(_("The project is finished: thank you."))
     participant = Participant(project=project, name=name.strip(), phone=mobile(phone))
-    participant.full_clean(validate_constraints=False)
-    try:
-        with transaction.atomic():
-            participant.save()
-    except IntegrityError:
-        raise ValidationError({"phone": _("This phone has signed up already.")}) from None
-    return participant
+    return _once_per_phone(participant, _("This phone has signed up already."))
 
 
 @transaction.atomic
@@ -251,10 +251,4 @@ def rate(*, project: Project, phone: str, value: str) -> Rating:
     if project.status != ProjectStatus.PUBLISHED:
         raise TransitionRefused(_("A project is rated once it is finished and published."))
     rating = Rating(project=project, phone=mobile(phone), value=value)
-    rating.full_clean(validate_constraints=False)
-    try:
-        with transaction.atomic():
-            rating.save()
-    except IntegrityError:
-        raise ValidationError({"phone": _("This phone has rated the project already.")}) from None
-    return rating
+    return _once_per_phone(rating, _("This phone has rated the project already."))
