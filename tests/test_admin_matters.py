@@ -176,3 +176,21 @@ def test_the_list_and_the_page_take_a_fixed_number_of_queries(admin_as, alice, g
     client.post(f"{LIST}{first.pk}/ballots/", {f"voter_{v.pk}": "yes" for v in voters})
     assert queries(LIST) == few
     assert queries(page(first)) == one
+
+
+def test_the_ballots_page_and_tally_sheet_take_a_fixed_number_of_queries(admin_as, alice, grid):
+    build_roll(grid)
+    client = admin_as(alice)
+    matter = at_assembly(alice, grid)
+    step(client, matter, "open_vote")
+
+    def queries(path):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured)
+
+    paths = [f"{LIST}{matter.pk}/ballots/", f"{LIST}{matter.pk}/tally/"]
+    before = [queries(p) for p in paths]
+    voters = matter.votes.get().voters.all()
+    client.post(paths[0], {f"voter_{v.pk}": "yes" for v in voters})
+    assert [queries(p) for p in paths] == before

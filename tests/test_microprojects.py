@@ -229,3 +229,21 @@ def test_progress_photos_are_public_and_only_photos(api_as, alice, idea, communi
     assert f"/public/progress-photos/{stored.pk}/" in page and "陈阿姨家门口" not in page
     served = Client().get(f"/public/progress-photos/{stored.pk}/")
     assert served.status_code == 200 and "陈阿姨" not in served["Content-Disposition"]
+
+
+def test_bad_staff_input_is_a_chinese_message_or_a_400_and_changes_nothing(
+    admin_as, api_as, alice, idea
+):
+    page = f"/admin/microprojects/idea/{idea.pk}/"
+    shown = admin_as(alice).post(f"{page}step/adopt/", {"budget": "很多"}, follow=True)
+    assert "请更正" in [str(m) for m in shown.context["messages"]][-1]
+    declined = admin_as(alice).post(f"{page}step/decline/", {"answer": " "}, follow=True)
+    assert [str(m) for m in declined.context["messages"]][-1].startswith(("请", "答复"))
+    api = api_as(alice)
+    assert (
+        api.post(f"/api/v1/ideas/{idea.pk}/adopt/", {"budget": "-1"}, format="json").status_code
+        == 400
+    )
+    assert api.post("/api/v1/ideas/", {"title": "x"}, format="json").status_code == 400
+    idea.refresh_from_db()
+    assert (idea.status, Project.objects.count(), Idea.objects.count()) == ("open", 0, 1)
