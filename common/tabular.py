@@ -12,8 +12,9 @@ import csv
 import datetime
 import io
 import re
+import unicodedata
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -23,7 +24,12 @@ from django.utils.translation import gettext as _
 HEADER_SEARCH_ROWS = 10
 # Anything longer is not a register line but a broken file.
 MAX_CELL_CHARS = 100_000
-_BRACKETED_NOTE = re.compile(r"[（(【\[].*?[）)】\]]")
+_BRACKETED_NOTE = re.compile(r"[(【\[].*?[)】\]]")
+# The census numbers its questions ("D1.姓名", "R3 性别", "H2、户别"), other forms
+# their columns ("1.姓名").
+_NUMBERING = re.compile(r"^(?:[a-z]{1,2}\d{1,3}|\d{1,3})[.、:\-]?(?=\D)")
+# A mark of a required column ("*姓名", "姓名※") is no part of a name.
+_MARKS = re.compile(r"[*※]")
 
 
 class FileRejected(Exception):
@@ -55,11 +61,64 @@ class Table:
     # canonical column name -> the header text as the file wrote it
     columns: dict[str, str]
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    # (column letter, header) of the header's cells that name no column: not read
+    ignored: list[tuple[str, str]] = field(default_factory=list)
 
 
 def normalise_header(text: str) -> str:
-    """'建筑面积（平方米）' -> '建筑面积'; ' Code ' -> 'code'."""
-    return _BRACKETED_NOTE.sub("", text).strip().replace(" ", "").replace("\u3000", "").lower()
+    """'建筑面积（平方米）' -> '建筑面积'; 'D1.姓名' -> '姓名'; ' Code ' -> 'code'.
+
+    NFKC first: full-width letters, digits and brackets (Ｒ３．, （）) are the ASCII ones.
+    """
+    name = _BRACKETED_NOTE.sub("", _MARKS.sub("", unicodedata.normalize("NFKC", text)))
+    # and after the number, a colon ("联系电话：") is no part of it either
+    return _NUMBERING.sub("", "".join(name.split()).lower()).replace(":", "")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column an import reads: its field, the header its template writes, the others it takes."""
+
+    field: str
+    label: str
+    aliases: tuple[str, ...] = ()
+    # Read only when the file has no header naming the field better: 户所在地 is a
+    # household's address on forms without 现住址, and a mere region beside one.
+    fallbacks: tuple[str, ...] = ()
+
+
+class Columns:
+    """An import's columns: every header it reads, by its normalised text, and what it needs."""
+
+    def __init__(self, columns: Iterable[Column], *, required: Iterable[str]) -> None:
+        self.labels = {column.field: column.label for column in columns}
+        self.required = tuple(required)
+        # normalised header -> (field, whether it is a fallback)
+        self.headers: dict[str, tuple[str, bool]] = {}
+        for column in columns:
+            for text, fallback in [
+                (column.label, False),
+                *((alias, False) for alias in column.aliases),
+                *((alias, True) for alias in column.fallbacks),
+            ]:
+                key = normalise_header(text)
+                taken = self.headers.setdefault(key, (column.field, fallback))
+                if taken != (column.field, fallback):
+                    raise ValueError(
+                        f"the header {text!r} would mean both {taken[0]} and {column.field}"
+                    )
+
+    def match(self, cells: list[str]) -> dict[int, str]:
+        """Each cell's index -> the field its header names; a fallback only without a better one."""
+        found: dict[int, str] = {}
+        fallbacks: dict[int, str] = {}
+        for index, cell in enumerate(cells):
+            named = self.headers.get(normalise_header(cell))
+            if named is not None:
+                (fallbacks if named[1] else found)[index] = named[0]
+        better = set(found.values())
+        found.update((i, f) for i, f in fallbacks.items() if f not in better)
+        return found
 
 
 def _decode(data: bytes) -> str:
@@ -177,38 +236,39 @@ def _refuse_shared_columns(header: dict[int, str], cells: list[str]) -> None:
     )
 
 
-def read_table(
-    data: bytes,
-    filename: str,
-    *,
-    aliases: Mapping[str, str],
-    required: Iterable[str],
-) -> Table:
+def read_table(data: bytes, filename: str, *, columns: Columns) -> Table:
     """Find the header (below any title rows) and return the rows as dicts.
 
-    `aliases` maps each accepted, normalised header text to a canonical
-    column name; `required` are the canonical names the header must contain.
+    The header is the first row naming every required column; its other cells
+    that name no column are the table's `ignored` columns.
     """
-    required = set(required)
+    required = set(columns.required)
     rows = iter(iter_raw_rows(data, filename))
     header_map: dict[int, str] | None = None
+    # (how many columns it names, line, the required ones it lacks) of the likeliest header
+    likeliest: tuple[int, int, list[str]] = (0, 0, [])
     table = Table(columns={})
     line = 0
     for line, cells in enumerate(rows, start=1):
         if header_map is None:
-            candidate = {
-                index: aliases[normalise_header(cell)]
-                for index, cell in enumerate(cells)
-                if normalise_header(cell) in aliases
-            }
+            candidate = columns.match(cells)
             if required <= set(candidate.values()):
                 _refuse_shared_columns(candidate, cells)
                 header_map = candidate
                 table.columns = {name: cells[index].strip() for index, name in candidate.items()}
+                table.ignored = [
+                    (column_letter(index), cell.strip())
+                    for index, cell in enumerate(cells)
+                    if cell.strip() and index not in candidate
+                ]
                 names = tuple(header_map.values())
                 indices = tuple(header_map)
                 width = max(indices) + 1
-            elif line >= HEADER_SEARCH_ROWS:
+                continue
+            if len(candidate) > likeliest[0]:
+                missing = [f for f in columns.required if f not in candidate.values()]
+                likeliest = (len(candidate), line, missing)
+            if line >= HEADER_SEARCH_ROWS:
                 break
             continue
         if not "".join(cells).strip():
@@ -219,11 +279,28 @@ def read_table(
         values = map(str.strip, map(cells.__getitem__, indices))
         table.rows.append((line, dict(zip(names, values, strict=True))))
     if header_map is None:
-        raise FileRejected(
-            _("No header row found in the first %(n)d rows; expected columns: %(columns)s.")
-            % {"n": HEADER_SEARCH_ROWS, "columns": ", ".join(sorted(required))}
-        )
+        raise FileRejected(_no_header(columns, likeliest))
     return table
+
+
+def _no_header(columns: Columns, likeliest: tuple[int, int, list[str]]) -> str:
+    """Why no header was found, naming the headers the user looks for in their file."""
+    named, line, missing = likeliest
+    quoted = "、".join(
+        f"“{columns.labels[f]}”" for f in (missing if named > 1 else columns.required)
+    )
+    if named > 1:
+        # Two known headers in one row: that row is the header, short of a column.
+        return _("Line %(line)d looks like the header, but it has no %(columns)s column.") % {
+            "line": line,
+            "columns": quoted,
+        }
+    return _(
+        "No header row found in the first %(n)d rows; it must have the columns %(columns)s."
+    ) % {
+        "n": HEADER_SEARCH_ROWS,
+        "columns": quoted,
+    }
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -14,39 +14,24 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from common.tabular import Problem, Table, read_table
+from common.tabular import Column, Columns, Problem, Table, read_table
 from grids.locking import lock_forest, lock_trees
 from grids.models import CODE_LENGTHS, Kind, Level, Node, code_rule_errors
 
-COLUMN_ALIASES = {
-    "code": "code",
-    "编码": "code",
-    "name": "name",
-    "名称": "name",
-    "level": "level",
-    "层级": "level",
-    "parent_code": "parent_code",
-    "上级编码": "parent_code",
-    "kind": "kind",
-    "类型": "kind",
-    "compound": "compound",
-    "小区": "compound",
-    "building": "building",
-    "楼幢": "building",
-    "unit": "unit",
-    "单元": "unit",
-}
-REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
-COLUMN_LABELS = {
-    "code": "编码",
-    "name": "名称",
-    "level": "层级",
-    "parent_code": "上级编码",
-    "kind": "类型",
-    "compound": "小区",
-    "building": "楼幢",
-    "unit": "单元",
-}
+TREE_COLUMNS = Columns(
+    [
+        Column("code", "编码", ("code",)),
+        Column("name", "名称", ("name",)),
+        Column("level", "层级", ("level",)),
+        Column("parent_code", "上级编码", ("parent_code",)),
+        Column("kind", "类型", ("kind",)),
+        Column("compound", "小区", ("compound",)),
+        Column("building", "楼幢", ("building",)),
+        Column("unit", "单元", ("unit",)),
+    ],
+    required=("code", "name", "level", "parent_code"),
+)
+COLUMN_LABELS = TREE_COLUMNS.labels
 
 LEVEL_WORDS = {
     "street": Level.STREET,
@@ -361,7 +346,7 @@ def _number(slot: _Slot, counter: int, level: int) -> int:
 
 def import_tree(*, data: bytes, filename: str, dry_run: bool = False) -> TreeImportResult:
     """Load or update one street from a file; on any problem write nothing."""
-    table = read_table(data, filename, aliases=COLUMN_ALIASES, required=REQUIRED_COLUMNS)
+    table = read_table(data, filename, columns=TREE_COLUMNS)
     rows, problems = parse_rows(table)
     return load_street(rows=rows, problems=problems, file_rows=len(table.rows), dry_run=dry_run)
 

@@ -17,11 +17,13 @@ from grids.jurisdiction import Scope
 from grids.models import Level, Node
 from grids.personal_data import shown_cell
 from residents import addresses, bulk
-from residents.import_engine import Memo, Report
+from residents.import_engine import Memo, Report, max_length, too_long
 from residents.models import Delivery, FlatUse, HousingStatus
 from residents.models import Flat as FlatModel
 
 Flat = tuple[int, str]  # (stairwell id, room)
+
+ROOM_LENGTH = max_length(FlatModel, "room")
 
 
 class FlatLocator:
@@ -59,6 +61,8 @@ class FlatLocator:
             if not room:
                 self.problem(line, "room", "empty_room", _("The room is empty."))
                 return None
+            if too_long(line, "room", room, ROOM_LENGTH, self.problem):
+                return None
             return pk, room
         text = cells.get("address", "")
         if not text:
@@ -67,6 +71,15 @@ class FlatLocator:
         location = self.locations[text]
         if isinstance(location, addresses.AddressError):
             self.problem(line, "address", location.code, str(location))
+            return None
+        if len(location[1]) > ROOM_LENGTH:
+            self.problem(
+                line,
+                "address",
+                "room_too_long",
+                _("The room of the address is longer than the %(n)d characters a room holds.")
+                % {"n": ROOM_LENGTH},
+            )
             return None
         return location
 

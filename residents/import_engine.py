@@ -28,7 +28,7 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from common.tabular import FileRejected, Problem, Table
 from grids.jurisdiction import Scope
@@ -36,7 +36,7 @@ from grids.models import Level, Node
 from grids.personal_data import shown_cell
 from residents import bulk, idnumbers
 from residents.models import ANCESTOR_FIELDS, ImportBatch
-from residents.values import parse_area, parse_phone, word
+from residents.values import choice, parse_area, parse_phone
 
 PROGRESS_EVERY = 5000
 # A report keeps this many problems (the first by line) and counts the rest by
@@ -153,7 +153,7 @@ class Memo(dict[str, Any]):
 
 
 def chosen(words: dict[str, Any]) -> Callable[[str], Any]:
-    return lambda text: words.get(word(text))
+    return functools.partial(choice, words)
 
 
 def read_cell(line: int, cells: dict[str, str], column: str, memo: Memo, problem: Report) -> Any:
@@ -169,16 +169,43 @@ def read_cell(line: int, cells: dict[str, str], column: str, memo: Memo, problem
     return value
 
 
+def max_length(model: type[Model], field: str) -> int:
+    length = getattr(model._meta.get_field(field), "max_length", None)
+    assert isinstance(length, int), field
+    return length
+
+
+def too_long(line: int, column: str, text: str, limit: int, problem: Report) -> bool:
+    """Report a cell longer than its field holds: the database would refuse the whole write."""
+    if len(text) <= limit:
+        return False
+    problem(
+        line,
+        column,
+        "too_long",
+        _("The cell is longer than the %(n)d characters the field holds.") % {"n": limit},
+    )
+    return True
+
+
+def check_lengths(
+    line: int, cells: dict[str, str], limits: dict[str, int], problem: Report
+) -> None:
+    """too_long for each column of `limits` (column -> its field's max_length)."""
+    for column, limit in limits.items():
+        too_long(line, column, cells.get(column, ""), limit, problem)
+
+
 # A fake but valid ID number for templates (a man born 1985-03-02: odd sequence).
 EXAMPLE_ID_NUMBER = "33010619850302001" + idnumbers.check_character("33010619850302001")
 
 
 def phone_memo() -> Memo:
-    return Memo(parse_phone, "bad_phone", _lazy("“%(value)s” is not a phone number."))
+    return Memo(parse_phone, "bad_phone", gettext_lazy("“%(value)s” is not a phone number."))
 
 
 def area_memo() -> Memo:
-    return Memo(parse_area, "bad_area", _lazy("“%(value)s” is not an area in m²."))
+    return Memo(parse_area, "bad_area", gettext_lazy("“%(value)s” is not an area in m²."))
 
 
 def checked_rows(

@@ -13,21 +13,14 @@ from django.core.cache import cache
 from django.utils import translation
 from django.utils.translation import gettext
 
-from common.tabular import (
-    HEADER_SEARCH_ROWS,
-    FileRejected,
-    Problem,
-    Table,
-    column_letter,
-    iter_raw_rows,
-)
+from common.tabular import FileRejected, Problem, Table
 from grids.jurisdiction import Scope, scope_for
 from grids.personal_data import shown_cell
 from residents import import_engine
 from residents.import_definitions import definition_of
 from residents.import_engine import Definition
 from residents.models import ImportBatch
-from residents.values import RELATION_WORDS, word
+from residents.values import RELATION_WORDS, choice
 
 # The preview shows this many rows as the import reads them.
 PREVIEW_ROWS = 10
@@ -65,6 +58,8 @@ class Preview:
     """The first rows as the import reads them, and every warning (the first PROBLEMS_KEPT)."""
 
     columns: list[tuple[str, str]]  # (the file's header, the field it feeds)
+    # The header's other columns, which nothing is read from (文化程度, 登记日期 …)
+    ignored: list[str]
     rows: list[PreviewRow]
     warnings: list[Problem]
     warning_total: int
@@ -97,24 +92,6 @@ def _preview_rows(table: Table, batch: ImportBatch, definition: Definition) -> l
     ]
 
 
-def _ignored_columns(data: bytes, batch: ImportBatch, table: Table) -> Iterator[Problem]:
-    """A header cell the import does not know: its column is not read at all."""
-    known = set(table.columns.values())
-    rows = iter_raw_rows(data, batch.filename)
-    for line, cells in zip(range(1, HEADER_SEARCH_ROWS + 1), rows, strict=False):
-        if known <= {c.strip() for c in cells}:
-            for index, cell in enumerate(c.strip() for c in cells):
-                if cell and cell not in known:
-                    yield Problem(
-                        line,
-                        shown_cell(cell),
-                        "ignored_column",
-                        gettext("Column %(letter)s, “%(header)s”, is not one the import reads.")
-                        % {"letter": column_letter(index), "header": shown_cell(cell)},
-                    )
-            return
-
-
 def _defaulted_cells(table: Table, column: str, default: Any) -> Iterator[Problem]:
     """Cells of one column that the import reads as its default, by line."""
     header = table.columns.get(column)
@@ -129,7 +106,7 @@ def _defaulted_cells(table: Table, column: str, default: Any) -> Iterator[Proble
                 f"empty_{column}",
                 gettext("The cell is empty: read as %(default)s.") % {"default": default.label},
             )
-        elif column == "relation" and word(text) not in RELATION_WORDS:
+        elif column == "relation" and choice(RELATION_WORDS, text) is None:
             yield Problem(
                 line,
                 header,
@@ -140,7 +117,7 @@ def _defaulted_cells(table: Table, column: str, default: Any) -> Iterator[Proble
 
 
 def _warnings(
-    data: bytes, batch: ImportBatch, table: Table, definition: Definition
+    table: Table, definition: Definition
 ) -> tuple[list[Problem], Counter[str], dict[str, str]]:
     """The first PROBLEMS_KEPT warnings by line, and every one counted by kind.
 
@@ -148,11 +125,7 @@ def _warnings(
     warning on every line, and only the first are worth listing.
     """
     sources = [
-        _ignored_columns(data, batch, table),
-        *(
-            _defaulted_cells(table, column, default)
-            for column, default in definition.defaults.items()
-        ),
+        _defaulted_cells(table, column, default) for column, default in definition.defaults.items()
     ]
     kept: list[Problem] = []
     counts: Counter[str] = Counter()
@@ -188,10 +161,15 @@ def _make_preview(batch: ImportBatch) -> Preview | None:
         table = definition.read(data, batch.filename)
     except FileRejected:
         return None  # the report says why
-    warnings, counts, examples = _warnings(data, batch, table, definition)
+    warnings, counts, examples = _warnings(table, definition)
     return Preview(
         columns=[
             (header, definition.column_labels[name]) for name, header in table.columns.items()
+        ],
+        ignored=[
+            gettext("column %(letter)s, “%(header)s”")
+            % {"letter": letter, "header": shown_cell(header)}
+            for letter, header in table.ignored
         ],
         rows=_preview_rows(table, batch, definition),
         warnings=warnings,

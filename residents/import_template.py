@@ -15,7 +15,8 @@ from residents.import_engine import Definition
 
 # The template gives the address in one column; 楼道编码 + 房号 are the other way
 # to say it, and a row giving both would leave the user guessing which one counts.
-TEMPLATE_SKIPS = ("stairwell_code", "room")
+# 出生年月 and 户主姓名 repeat what 出生日期 and the head's row say.
+TEMPLATE_SKIPS = ("stairwell_code", "room", "birth_month", "head_name")
 EXAMPLE_ROOM = "101"
 # A stairwell-less user (none in their jurisdiction) still gets a readable example.
 EXAMPLE_ADDRESS = "和达城1幢1单元101室"

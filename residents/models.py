@@ -145,6 +145,12 @@ class Flat(_InStairwell):
         return f"{self.stairwell.compound}{self.stairwell.name}{self.room}"
 
 
+class HouseholdKind(models.TextChoices):
+    FAMILY = "family", _("Family household (家庭户)")
+    # A dormitory of a campus or an enterprise: its members need no head.
+    COLLECTIVE = "collective", _("Collective household (集体户)")
+
+
 class Household(_InStairwell):
     """A household (户) living in a flat; several households may share one flat.
 
@@ -171,6 +177,12 @@ class Household(_InStairwell):
     micro_grid = _node_fk(_("micro-grid"), Level.MICRO_GRID)
     room = models.CharField(_("room"), max_length=20)
     number = models.CharField(_("household number"), max_length=30, blank=True)
+    kind = models.CharField(
+        _("household kind"),
+        max_length=16,
+        choices=HouseholdKind.choices,
+        default=HouseholdKind.FAMILY,
+    )
     # History is read per record (by id) and per import batch; indexes on the
     # copied foreign keys would only slow the bulk writes.
     history = HistoricalRecords(no_db_index=[*ANCESTOR_FIELDS.values(), "flat"])
@@ -277,6 +289,7 @@ class Relation(models.TextChoices):
     SPOUSE = "spouse", _("Spouse")
     CHILD = "child", _("Child")
     PARENT = "parent", _("Parent")
+    PARENT_IN_LAW = "parent_in_law", _("Parent-in-law")
     GRANDCHILD = "grandchild", _("Grandchild")
     GRANDPARENT = "grandparent", _("Grandparent")
     SIBLING = "sibling", _("Sibling")
@@ -337,6 +350,9 @@ class Person(models.Model):
         _("relation to head"), max_length=16, choices=Relation.choices, default=Relation.OTHER
     )
     ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True)
+    # Where the person's hukou is (户籍地址): never where they live, which is their
+    # household's flat; the two apart is 人户分离.
+    registered_address = models.CharField(_("registered address"), max_length=200, blank=True)
     residence_type = models.CharField(
         _("residence type"),
         max_length=16,

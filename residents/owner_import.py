@@ -27,9 +27,9 @@ from typing import Any
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
-from common.tabular import FileRejected, Problem, Table, read_table
+from common.tabular import Column, Columns, FileRejected, Problem, Table, read_table
 from grids.jurisdiction import Scope
 from residents import bulk, credit_codes, idnumbers
 from residents.flat_locator import Flat as FlatKey
@@ -43,11 +43,13 @@ from residents.import_engine import (
     area_memo,
     checked_rows,
     chosen,
+    max_length,
     phone_memo,
     read_cell,
     smallest_area,
     stairwell_ancestors,
     stairwell_names,
+    too_long,
     write_history,
 )
 from residents.models import (
@@ -63,45 +65,27 @@ from residents.models import (
 )
 from residents.values import DELIVERY_WORDS
 
-COLUMN_ALIASES = {
-    "房屋地址": "address",
-    "房屋坐落": "address",
-    "坐落": "address",
-    "地址": "address",
-    "楼道编码": "stairwell_code",
-    "房号": "room",
-    "室号": "room",
-    "专有部分面积": "area",
-    "建筑面积": "area",
-    "面积": "area",
-    "业主姓名": "name",
-    "业主": "name",
-    "产权人": "name",
-    "姓名": "name",
-    "证件号码": "certificate",
-    "身份证号": "certificate",
-    "身份证号码": "certificate",
-    "公民身份号码": "certificate",
-    "统一社会信用代码": "certificate",
-    "联系电话": "phone",
-    "电话": "phone",
-    "手机": "phone",
-    "共有人": "co_owners",
-    "共有权人": "co_owners",
-    "交付状态": "delivery",
-}
-COLUMN_LABELS = {
-    "address": "房屋地址",
-    "stairwell_code": "楼道编码",
-    "room": "房号",
-    "area": "专有部分面积",
-    "name": "业主姓名",
-    "certificate": "证件号码",
-    "phone": "联系电话",
-    "co_owners": "共有人",
-    "delivery": "交付状态",
-}
+ROLL_COLUMNS = Columns(
+    [
+        Column("address", "房屋地址", ("房屋坐落", "坐落", "地址")),
+        Column("stairwell_code", "楼道编码"),
+        Column("room", "房号", ("室号",)),
+        Column("area", "专有部分面积", ("建筑面积", "面积")),
+        Column("name", "业主姓名", ("业主", "产权人", "姓名")),
+        Column(
+            "certificate",
+            "证件号码",
+            ("身份证号", "身份证号码", "公民身份号码", "统一社会信用代码"),
+        ),
+        Column("phone", "联系电话", ("电话", "手机")),
+        Column("co_owners", "共有人", ("共有权人",)),
+        Column("delivery", "交付状态"),
+    ],
+    required=("name",),
+)
+COLUMN_LABELS = ROLL_COLUMNS.labels
 FLAT_COLUMNS = ("area", "delivery")
+NAME_LENGTH = max_length(Owner, "name")
 OWNER_COLUMNS = ("name", "phone", "person_id")
 _CO_OWNER_SEPARATORS = re.compile(r"[、,，;；/／\s]+")
 # How the file names an owner: ("certificate", number) or, without one, ("name", name).
@@ -158,7 +142,7 @@ class _Checker:
         self.deliveries = Memo(
             chosen(DELIVERY_WORDS),
             "bad_delivery",
-            _lazy("Unknown delivery status “%(value)s”; use 已交付/未出售/已售未交付."),
+            gettext_lazy("Unknown delivery status “%(value)s”; use 已交付/未出售/已售未交付."),
         )
         self.names_by_certificate: dict[str, tuple[str, int]] = {}
         # Flats with a bad row: the others of the flat are left out too, so that
@@ -194,16 +178,18 @@ class _Checker:
         phone = read_cell(line, cells, "phone", self.phones, self.problem)
         area = read_cell(line, cells, "area", self.areas, self.problem)
         delivery = read_cell(line, cells, "delivery", self.deliveries, self.problem)
-        location = self.locator.locate(line, cells)
-        if len(self.problems) != before or location is None:
-            if location is not None:
-                self.bad_flats.add(location)
-            return None
         co_owners = tuple(
             dict.fromkeys(
                 n for n in _CO_OWNER_SEPARATORS.split(cells.get("co_owners", "")) if n and n != name
             )
         )
+        too_long(line, "name", name, NAME_LENGTH, self.problem)
+        too_long(line, "co_owners", max(co_owners, key=len, default=""), NAME_LENGTH, self.problem)
+        location = self.locator.locate(line, cells)
+        if len(self.problems) != before or location is None:
+            if location is not None:
+                self.bad_flats.add(location)
+            return None
         return OwnerRow(
             line=line,
             flat=location,
@@ -231,7 +217,7 @@ def _row_in_words(row: OwnerRow, stairwells: dict[int, str]) -> str:
 
 
 def read_roll(data: bytes, filename: str) -> Table:
-    table = read_table(data, filename, aliases=COLUMN_ALIASES, required=("name",))
+    table = read_table(data, filename, columns=ROLL_COLUMNS)
     if "address" not in table.columns and "stairwell_code" not in table.columns:
         raise FileRejected(
             _(

@@ -22,7 +22,7 @@ from grids.models import Node
 from residents import bulk
 from residents.flat_locator import agreed_flat_values
 from residents.import_engine import smallest_area, stairwell_ancestors
-from residents.models import Household, ImportBatch, Person, Relation
+from residents.models import Household, HouseholdKind, ImportBatch, Person, Relation
 from residents.register_rows import (
     COLUMN_LABELS,
     DEFAULTS,
@@ -41,46 +41,88 @@ class HouseholdGroup:
     key: object  # the household's key in the file (PersonRow.household)
     flat: tuple[int, str]  # (stairwell id, room)
     rows: list[PersonRow]
-    head: PersonRow
+    # None for a collective household (集体户) that names no head
+    head: PersonRow | None
+
+    @property
+    def lead(self) -> PersonRow:
+        """The row speaking for the household (its number, its line): the head's, or the first."""
+        return self.head or self.rows[0]
+
+    @property
+    def kind(self) -> str:
+        return self.rows[0].household_kind
 
 
 def group_rows(rows: list[PersonRow], problems: list[Problem]) -> list[HouseholdGroup]:
-    """Rows into households by 户号 (or flat); each needs exactly one head."""
+    """Rows into households by 户号 (or flat and 户主姓名); a family household needs one head.
+
+    A collective household (集体户: a dormitory) has at most one: the forms ask
+    its members no relation to a head.
+    """
     by_key: dict[object, list[PersonRow]] = {}
     for row in rows:
         by_key.setdefault(row.household, []).append(row)
     groups: list[HouseholdGroup] = []
     for key, members in by_key.items():
-        lines = "、".join(str(r.line) for r in members[:10])
-        flats = {r.flat for r in members}
-        if len(flats) > 1:
-            problems.append(
-                Problem(
-                    members[0].line,
-                    COLUMN_LABELS["address"],
-                    "household_addresses",
-                    _("Household %(number)s lives at more than one address (lines %(lines)s).")
-                    % {"number": members[0].number, "lines": lines},
-                )
-            )
+        problem = _household_problem(members)
+        if problem is not None:
+            problems.append(problem)
             continue
         heads = [r for r in members if r.relation == Relation.HEAD]
-        if len(heads) != 1:
-            problems.append(
-                Problem(
-                    members[0].line,
-                    COLUMN_LABELS["relation"],
-                    "household_heads",
-                    _(
-                        "A household has exactly one head (户主); "
-                        "this one has %(n)d (lines %(lines)s)."
-                    )
-                    % {"n": len(heads), "lines": lines},
-                )
+        groups.append(
+            HouseholdGroup(
+                key=key, flat=members[0].flat, rows=members, head=heads[0] if heads else None
             )
-            continue
-        groups.append(HouseholdGroup(key=key, flat=flats.pop(), rows=members, head=heads[0]))
+        )
     return groups
+
+
+def _household_problem(members: list[PersonRow]) -> Problem | None:
+    """What keeps the rows of one household from being one (the first thing found)."""
+    first = members[0]
+    lines = "、".join(str(r.line) for r in members[:10])
+    if len({r.flat for r in members}) > 1:
+        return Problem(
+            first.line,
+            COLUMN_LABELS["address"],
+            "household_addresses",
+            _("Household %(number)s lives at more than one address (lines %(lines)s).")
+            % {"number": first.number, "lines": lines},
+        )
+    if len({r.household_kind for r in members}) > 1:
+        return Problem(
+            first.line,
+            COLUMN_LABELS["household_kind"],
+            "household_kinds",
+            _("The rows of one household give different household kinds (lines %(lines)s).")
+            % {"lines": lines},
+        )
+    heads = [r for r in members if r.relation == Relation.HEAD]
+    if len(heads) > 1 or (not heads and first.household_kind != HouseholdKind.COLLECTIVE):
+        return Problem(
+            first.line,
+            COLUMN_LABELS["relation"],
+            "household_heads",
+            _("A household has exactly one head (户主); this one has %(n)d (lines %(lines)s).")
+            % {"n": len(heads), "lines": lines},
+        )
+    named = next(
+        (r for r in members if heads and r.head_name and r.head_name != heads[0].name), None
+    )
+    if named is not None:
+        # Names are not quoted: the lines say where to look.
+        return Problem(
+            named.line,
+            COLUMN_LABELS["head_name"],
+            "head_name_mismatch",
+            _(
+                "The head's name (户主姓名) is not the name of the household's head "
+                "on line %(line)d."
+            )
+            % {"line": heads[0].line},
+        )
+    return None
 
 
 def flat_values(
@@ -184,7 +226,7 @@ class StoredHouseholds:
             left = list(stored.get(flat, []))
             unmatched = []
             for group in groups:
-                number = group.head.number
+                number = group.lead.number
                 found = next((h for h in left if number and h[1][NUMBER] == number), None)
                 if found is None:
                     listed = {row.id_number for row in group.rows}
@@ -197,16 +239,16 @@ class StoredHouseholds:
             if (
                 len(left) == 1
                 and len(unmatched) == 1
-                and not (left[0][1][NUMBER] and unmatched[0].head.number)
+                and not (left[0][1][NUMBER] and unmatched[0].lead.number)
             ):
                 self.matched[unmatched[0].key] = left[0]
             elif left:
-                ambiguous.update(g.key for g in unmatched if not g.head.number)
+                ambiguous.update(g.key for g in unmatched if not g.lead.number)
         for group in self.groups:
             if group.key in ambiguous:
                 problems.append(
                     Problem(
-                        group.head.line,
+                        group.lead.line,
                         COLUMN_LABELS["number"],
                         "which_household",
                         _(
@@ -317,13 +359,13 @@ class StoredHouseholds:
                 found = self.matched.get(group.key)
                 pk = found[0] if found is not None else None
                 stored_head = stored_heads.get(pk) if pk is not None else None
-                number = group.head.number
+                number = group.lead.number
                 street = self.ancestors[group.flat[0]].get("street_id", 0)
                 holder = number_holders.get((street, number))
                 if stored_head is not None and stored_head[0] not in written_ids:
                     problems.append(
                         Problem(
-                            group.head.line,
+                            group.lead.line,
                             COLUMN_LABELS["relation"],
                             "head_not_listed",
                             _(
@@ -334,7 +376,7 @@ class StoredHouseholds:
                         )
                     )
                 elif holder is not None and holder[0] != pk and holder[0] not in written_households:
-                    problems.append(self._number_taken(group.head.line, number, holder))
+                    problems.append(self._number_taken(group.lead.line, number, holder))
                 else:
                     kept.append(group)
             if len(kept) == len(self.groups):
@@ -358,7 +400,7 @@ class StoredHouseholds:
     def _stored_heads(self) -> dict[int, tuple[str, str]]:
         """household id -> (ID number, name) of its head on record, where the file names another."""
         heads = {
-            found[0]: group.head.id_number
+            found[0]: group.head.id_number if group.head else None
             for group in self.groups
             if (found := self.matched.get(group.key)) is not None
         }
@@ -381,8 +423,8 @@ class StoredHouseholds:
         numbers = set()
         for group in self.groups:
             found = self.matched.get(group.key)
-            if found is None or found[1][NUMBER] != group.head.number:
-                numbers.add(group.head.number)
+            if found is None or found[1][NUMBER] != group.lead.number:
+                numbers.add(group.lead.number)
         numbers.discard("")
         holders = list(
             bulk.select_in(

@@ -53,6 +53,7 @@ from residents.register_rows import (
     DEFAULTS,
     FLAT_COLUMNS,
     HOUSEHOLD_COLUMNS,
+    HOUSEHOLD_SOURCE,
     PERSON_COLUMNS,
     PersonRow,
     check_rows,
@@ -98,7 +99,7 @@ class _Writer(StoredHouseholds):
                 continue
             pk, stored = found
             household_id[group.key] = pk
-            wanted = (group.head.number,) if "number" in self.present else stored
+            wanted = self._household_values(group, stored)
             if wanted != stored:
                 changed_households.append((pk, wanted))
                 if _takes_number(wanted, stored):
@@ -155,7 +156,7 @@ class _Writer(StoredHouseholds):
                     columns.get("grid_id"),
                     columns.get("micro_grid_id"),
                     group.flat[1],
-                    group.head.number,
+                    *self._household_values(group, None),
                 )
             )
         household_columns = (
@@ -167,7 +168,7 @@ class _Writer(StoredHouseholds):
             "grid_id",
             "micro_grid_id",
             "room",
-            "number",
+            *HOUSEHOLD_COLUMNS,
         )
         write_table(
             Household,
@@ -326,6 +327,19 @@ class _Writer(StoredHouseholds):
         write_history(self.batch, self.now, Flat, [row[0] for row in changed], "~")
         return flat_id, list(new_ids)
 
+    def _household_values(
+        self, group: HouseholdGroup, stored: tuple[Any, ...] | None
+    ) -> tuple[Any, ...]:
+        """The household's HOUSEHOLD_COLUMNS values as the file has them; columns the file
+        does not have keep their stored values."""
+        values = (group.lead.number, group.kind)
+        if stored is None:
+            return values
+        return tuple(
+            value if HOUSEHOLD_SOURCE[column] in self.present else old
+            for column, value, old in zip(HOUSEHOLD_COLUMNS, values, stored, strict=True)
+        )
+
     def _person_values(
         self, row: PersonRow, household: int | None, stored: tuple[Any, ...] | None
     ) -> tuple[Any, ...]:
@@ -342,6 +356,7 @@ class _Writer(StoredHouseholds):
             row.phone,
             row.relation,
             row.ethnicity,
+            row.registered_address,
             row.residence_type,
             row.political_status,
             row.party_kind,
@@ -392,6 +407,8 @@ class RegisterDefinition:
         "name": "张三",
         "sex": "男",
         "ethnicity": "汉族",
+        "household_kind": "家庭户",
+        "registered_address": "浙江省杭州市西湖区白杨街道",
         "id_number": EXAMPLE_ID_NUMBER,
         "birth_date": "1985-03-02",
         "relation": "户主",

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from common.tabular import FileRejected, Problem, Table, read_table
 from grids.jurisdiction import Scope
@@ -25,77 +26,36 @@ from residents.import_engine import (
     Memo,
     Progress,
     area_memo,
+    check_lengths,
     checked_rows,
     chosen,
+    max_length,
     phone_memo,
     read_cell,
 )
 from residents.models import (
+    Household,
+    HouseholdKind,
     HousingStatus,
     PartyKind,
+    Person,
     PoliticalStatus,
     Relation,
     ResidenceType,
 )
+from residents.register_columns import PLACING_COLUMNS, REGISTER_COLUMNS
 from residents.values import (
+    HOUSEHOLD_KIND_WORDS,
     HOUSING_WORDS,
     POLITICAL_WORDS,
     RELATION_WORDS,
     RESIDENCE_WORDS,
     SEX_WORDS,
+    parse_birth_month,
     parse_date,
 )
 
-COLUMN_ALIASES = {
-    "户号": "number",
-    "户编号": "number",
-    "姓名": "name",
-    "性别": "sex",
-    "民族": "ethnicity",
-    "公民身份号码": "id_number",
-    "身份证号": "id_number",
-    "身份证号码": "id_number",
-    "证件号码": "id_number",
-    "出生日期": "birth_date",
-    "与户主关系": "relation",
-    "现居住地址": "address",
-    "居住地址": "address",
-    "住址": "address",
-    "地址": "address",
-    "楼道编码": "stairwell_code",
-    "房号": "room",
-    "室号": "room",
-    "联系电话": "phone",
-    "电话": "phone",
-    "手机": "phone",
-    "手机号码": "phone",
-    "政治面貌": "political",
-    "人口类型": "residence_type",
-    "户籍类型": "residence_type",
-    "房屋性质": "housing_status",
-    "房屋用途": "housing_status",
-    "建筑面积": "area",
-    "专有部分面积": "area",
-    "面积": "area",
-}
-REQUIRED_COLUMNS = ("name", "id_number")
-COLUMN_LABELS = {
-    "number": "户号",
-    "name": "姓名",
-    "sex": "性别",
-    "ethnicity": "民族",
-    "id_number": "公民身份号码",
-    "birth_date": "出生日期",
-    "relation": "与户主关系",
-    "address": "现居住地址",
-    "stairwell_code": "楼道编码",
-    "room": "房号",
-    "phone": "联系电话",
-    "political": "政治面貌",
-    "residence_type": "人口类型",
-    "housing_status": "房屋性质",
-    "area": "建筑面积",
-}
+COLUMN_LABELS = REGISTER_COLUMNS.labels
 # Person columns written by the import, in this order (database column names).
 PERSON_COLUMNS = (
     "household_id",
@@ -106,6 +66,7 @@ PERSON_COLUMNS = (
     "phone",
     "relation",
     "ethnicity",
+    "registered_address",
     "residence_type",
     "political_status",
     "party_kind",
@@ -115,18 +76,30 @@ PERSON_COLUMNS = (
 PERSON_SOURCE = {
     "phone": "phone",
     "ethnicity": "ethnicity",
+    "registered_address": "registered_address",
     "relation": "relation",
     "residence_type": "residence_type",
     "political_status": "political",
     "party_kind": "political",
 }
-HOUSEHOLD_COLUMNS = ("number",)
+# The household's columns the register gives, and the file column feeding each.
+HOUSEHOLD_COLUMNS = ("number", "kind")
+HOUSEHOLD_SOURCE = {"number": "number", "kind": "household_kind"}
 # The flat's columns the register gives (in this order); each is the file column's name too.
 FLAT_COLUMNS = ("housing_status", "area")
 # What a row's empty cell in these columns is read as (and, for the relation, a
 # word it does not know); the preview warns of each (residents/import_preview.py).
+# The text cells written as the file gives them, and the longest each field holds.
+TEXT_LENGTHS = {
+    "number": max_length(Household, "number"),
+    "name": max_length(Person, "name"),
+    "head_name": max_length(Person, "name"),
+    "ethnicity": max_length(Person, "ethnicity"),
+    "registered_address": max_length(Person, "registered_address"),
+}
 DEFAULTS = {
     "relation": Relation.OTHER,
+    "household_kind": HouseholdKind.FAMILY,
     "residence_type": ResidenceType.REGISTERED,
     "housing_status": HousingStatus.OWNER_OCCUPIED,
 }
@@ -138,6 +111,9 @@ class PersonRow:
     stairwell_id: int
     room: str
     number: str
+    # 户主姓名 as the row gives it ("" without): several households of a flat apart
+    head_name: str
+    household_kind: str
     name: str
     id_number: str
     sex: str
@@ -145,6 +121,7 @@ class PersonRow:
     phone: str
     relation: str
     ethnicity: str
+    registered_address: str
     residence_type: str
     political_status: str
     party_kind: str
@@ -158,8 +135,8 @@ class PersonRow:
 
     @property
     def household(self) -> object:
-        """The household's key in the file: its 户号, or its flat when the row gives none."""
-        return self.number or self.flat
+        """The household's key in the file: its 户号, else its flat and 户主姓名."""
+        return self.number or (*self.flat, self.head_name)
 
 
 class Checker:
@@ -174,6 +151,12 @@ class Checker:
         self.sexes = Memo(chosen(SEX_WORDS))
         self.dates = Memo(parse_date)
         self.relations = Memo(chosen(RELATION_WORDS))
+        self.household_kinds = Memo(
+            chosen(HOUSEHOLD_KIND_WORDS),
+            "bad_household_kind",
+            gettext_lazy("Unknown household kind “%(value)s”; use 家庭户 or 集体户 (1 or 2)."),
+        )
+        self.birth_months = Memo(parse_birth_month)
         self.residence_types = Memo(chosen(RESIDENCE_WORDS))
         self.political_statuses = Memo(chosen(POLITICAL_WORDS))
         self.housing_statuses = Memo(chosen(HOUSING_WORDS))
@@ -250,6 +233,26 @@ class Checker:
                         "birth_mismatch",
                         _("The birth date does not agree with the one in the ID number."),
                     )
+            month_text = cells.get("birth_month", "")
+            if month_text:
+                months = self.birth_months[month_text]
+                if months is None:
+                    self.problem(
+                        line,
+                        "birth_month",
+                        "bad_month",
+                        _(
+                            "The year and month of birth are not a month "
+                            "(e.g. 1985.03, 1985-3, 198503)."
+                        ),
+                    )
+                elif (decoded.birth_date.year, decoded.birth_date.month) not in months:
+                    self.problem(
+                        line,
+                        "birth_month",
+                        "birth_mismatch",
+                        _("The year and month of birth do not agree with the ID number's."),
+                    )
         phone = read_cell(line, cells, "phone", self.phones, self.problem)
         relation = self.relations[cells.get("relation", "")] or DEFAULTS["relation"]
         residence_text = cells.get("residence_type", "")
@@ -284,6 +287,8 @@ class Checker:
                 % {"value": shown_cell(housing_text)},
             )
         area = read_cell(line, cells, "area", self.areas, self.problem)
+        check_lengths(line, cells, TEXT_LENGTHS, self.problem)
+        kind = read_cell(line, cells, "household_kind", self.household_kinds, self.problem)
         location = self.locator.locate(line, cells)
         if len(self.problems) != before or decoded is None or location is None:
             return None
@@ -293,6 +298,8 @@ class Checker:
             stairwell_id=location[0],
             room=location[1],
             number=cells.get("number", ""),
+            head_name=cells.get("head_name", ""),
+            household_kind=kind or DEFAULTS["household_kind"],
             name=name,
             id_number=decoded.number,
             sex=decoded.sex,
@@ -300,6 +307,7 @@ class Checker:
             phone=phone or "",
             relation=relation,
             ethnicity=cells.get("ethnicity", ""),
+            registered_address=cells.get("registered_address", ""),
             residence_type=residence,
             political_status=political[0],
             party_kind=political[1]
@@ -311,12 +319,21 @@ class Checker:
 
 
 def read_register(data: bytes, filename: str) -> Table:
-    table = read_table(data, filename, aliases=COLUMN_ALIASES, required=REQUIRED_COLUMNS)
-    if "address" not in table.columns and "stairwell_code" not in table.columns:
+    table = read_table(data, filename, columns=REGISTER_COLUMNS)
+    if not any(column in table.columns for column in PLACING_COLUMNS):
+        if "registered_address" in table.columns:
+            raise FileRejected(
+                _(
+                    "“%(header)s” is where the residents' hukou is registered, not where they "
+                    "live, so it cannot place anyone in a flat. Add the current address "
+                    "(现住址 or 现居住地址), or the stairwell code (楼道编码) and room (房号)."
+                )
+                % {"header": table.columns["registered_address"]}
+            )
         raise FileRejected(
             _(
-                "The register needs an address column (现居住地址) "
-                "or a stairwell code column (楼道编码)."
+                "The register needs the current address (现住址 or 现居住地址) "
+                "or the stairwell code (楼道编码) and room (房号)."
             )
         )
     return table

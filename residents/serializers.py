@@ -59,6 +59,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
             "flat",
             "room",
             "number",
+            "kind",
             "housing_status",
             "area",
             "owner",

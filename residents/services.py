@@ -93,7 +93,7 @@ def create_household(
     return household
 
 
-HOUSEHOLD_EDITABLE = frozenset({"room", "number"})
+HOUSEHOLD_EDITABLE = frozenset({"room", "number", "kind"})
 # The person fields a user edits (besides the ID number and tags), in form order.
 PERSON_EDITABLE = (
     "household",
@@ -101,6 +101,7 @@ PERSON_EDITABLE = (
     "phone",
     "relation",
     "ethnicity",
+    "registered_address",
     "residence_type",
     "political_status",
     "party_kind",

@@ -6,9 +6,11 @@ import datetime
 import functools
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from residents.models import (
     Delivery,
+    HouseholdKind,
     HousingStatus,
     PartyKind,
     PoliticalStatus,
@@ -58,6 +60,8 @@ def parse_area(text: str) -> Decimal:
 
 
 SEX_WORDS = {
+    "1": Sex.MALE,  # the census's and GB/T 2261.1's codes
+    "2": Sex.FEMALE,
     "男": Sex.MALE,
     "男性": Sex.MALE,
     "m": Sex.MALE,
@@ -67,6 +71,17 @@ SEX_WORDS = {
 }
 
 RELATION_WORDS = {
+    # The census's codes (0 户主 … 9 其他), and the words the registers write.
+    "0": Relation.HEAD,
+    "1": Relation.SPOUSE,
+    "2": Relation.CHILD,
+    "3": Relation.PARENT,
+    "4": Relation.PARENT_IN_LAW,
+    "5": Relation.GRANDPARENT,
+    "6": Relation.CHILD_IN_LAW,
+    "7": Relation.GRANDCHILD,
+    "8": Relation.SIBLING,
+    "9": Relation.OTHER,
     "户主": Relation.HEAD,
     "本人": Relation.HEAD,
     "配偶": Relation.SPOUSE,
@@ -78,23 +93,35 @@ RELATION_WORDS = {
     "女": Relation.CHILD,
     "儿子": Relation.CHILD,
     "女儿": Relation.CHILD,
-    "长子": Relation.CHILD,
-    "次子": Relation.CHILD,
-    "长女": Relation.CHILD,
-    "次女": Relation.CHILD,
     "之子": Relation.CHILD,
     "之女": Relation.CHILD,
     "子女": Relation.CHILD,
+    # 长子, 次女, 三子 … 独生女, 养子, 继女: every birth order and kind of child
+    **{
+        f"{order}{child}": Relation.CHILD
+        for order in ("长", "次", "三", "四", "五", "六", "独生", "养", "继")
+        for child in ("子", "女")
+    },
     "父亲": Relation.PARENT,
     "母亲": Relation.PARENT,
     "父": Relation.PARENT,
     "母": Relation.PARENT,
     "父母": Relation.PARENT,
+    "岳父母或公婆": Relation.PARENT_IN_LAW,
+    "岳父母": Relation.PARENT_IN_LAW,
+    "公婆": Relation.PARENT_IN_LAW,
+    "岳父": Relation.PARENT_IN_LAW,
+    "岳母": Relation.PARENT_IN_LAW,
+    "公公": Relation.PARENT_IN_LAW,
+    "婆婆": Relation.PARENT_IN_LAW,
     "孙子": Relation.GRANDCHILD,
     "孙女": Relation.GRANDCHILD,
     "外孙": Relation.GRANDCHILD,
+    "外孙子": Relation.GRANDCHILD,
     "外孙女": Relation.GRANDCHILD,
     "孙子女": Relation.GRANDCHILD,
+    "祖父母": Relation.GRANDPARENT,
+    "外祖父母": Relation.GRANDPARENT,
     "祖父": Relation.GRANDPARENT,
     "祖母": Relation.GRANDPARENT,
     "外祖父": Relation.GRANDPARENT,
@@ -103,12 +130,27 @@ RELATION_WORDS = {
     "弟": Relation.SIBLING,
     "姐": Relation.SIBLING,
     "妹": Relation.SIBLING,
+    "哥哥": Relation.SIBLING,
+    "弟弟": Relation.SIBLING,
+    "姐姐": Relation.SIBLING,
+    "妹妹": Relation.SIBLING,
     "兄弟姐妹": Relation.SIBLING,
+    "媳婿": Relation.CHILD_IN_LAW,
     "儿媳": Relation.CHILD_IN_LAW,
+    "儿媳妇": Relation.CHILD_IN_LAW,
     "女婿": Relation.CHILD_IN_LAW,
     "租户": Relation.TENANT,
     "租客": Relation.TENANT,
     "其他": Relation.OTHER,
+}
+
+HOUSEHOLD_KIND_WORDS = {
+    "1": HouseholdKind.FAMILY,  # the census's 户别 codes
+    "2": HouseholdKind.COLLECTIVE,
+    "家庭户": HouseholdKind.FAMILY,
+    "家庭": HouseholdKind.FAMILY,
+    "集体户": HouseholdKind.COLLECTIVE,
+    "集体": HouseholdKind.COLLECTIVE,
 }
 
 RESIDENCE_WORDS = {
@@ -182,3 +224,47 @@ def parse_phone(text: str) -> str:
 def word(text: str) -> str:
     """Fold full-width brackets and spaces so '中共党员（在职）' matches its key."""
     return text.strip().replace("（", "(").replace("）", ")").replace(" ", "").lower()
+
+
+# A form's code with its meaning beside it: "0.户主", "2、女", "1-家庭户", "1 男".
+_CODE_AND_WORD = re.compile(r"^(\d{1,2})\s*[.．、:：\-]?\s*(\S+)$")
+
+
+def choice(words: dict[str, Any], text: str) -> Any:
+    """The value `text` names in `words`: a word, a code, or a code with its word.
+
+    A code and a word that disagree ("1.女" for sex) name nothing: which one the
+    writer meant is not ours to guess. None for what names nothing.
+    """
+    folded = word(text)
+    found = words.get(folded)
+    if found is not None:
+        return found
+    match = _CODE_AND_WORD.match(folded)
+    if match is None:
+        return None
+    code, written = words.get(match[1]), words.get(match[2])
+    return code if code is not None and code == written else None
+
+
+_YEAR_MONTH = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?|(\d{2}))$")
+
+
+def parse_birth_month(text: str) -> frozenset[tuple[int, int]]:
+    """The (year, month)s a 出生年月 cell may mean: 1982.02, 1982-2, 198202, 1982年2月.
+
+    A full date is read as its month: Excel makes "1982-2" the 1st of the month.
+    "1982.1" is January or October, since Excel keeps 1982.10 as the number
+    1982.1; the ID number's month says which.
+    """
+    text = text.strip()
+    match = _YEAR_MONTH.match(text)
+    if match is None:
+        date = parse_date(text)
+        return frozenset({(date.year, date.month)})
+    year, month = int(match[1]), int(match[2] or match[3])
+    if not 1 <= month <= 12:
+        raise ValueError(text)
+    if match[2] == "1" and "." in text:
+        return frozenset({(year, 1), (year, 10)})
+    return frozenset({(year, month)})

@@ -104,7 +104,11 @@ def test_in_a_phone_sized_chromium_stella_handles_and_alice_verifies(live_server
         page.fill("#id_password", PASSWORD)
         page.click("input[type=submit]")
         page.wait_for_selector("#my-tasks")
-        assert page.locator(".countdown").first.inner_text().startswith(("剩余", "已超时"))
+        # phone.js is deferred: the server's static "12-04 09:30" stands until it runs.
+        page.wait_for_function(
+            "() => /^(剩余|已超时)/.test(document.querySelector('.countdown').textContent)",
+            timeout=5000,
+        )
         page.click(f"#my-tasks a[href='/m/tasks/{task.pk}/']")
         button = page.locator("#phone-acknowledge button")
         box = button.bounding_box()
@@ -118,7 +122,9 @@ def test_in_a_phone_sized_chromium_stella_handles_and_alice_verifies(live_server
         )
         page.click("#phone-handle button")
         page.wait_for_selector("#task-status[data-status='handled']")
-        page.wait_for_selector("#task-files img")
+        # Lazy, as in the timeline below: it loads once scrolled to, then has its width.
+        page.locator("#task-files img").scroll_into_view_if_needed()
+        page.wait_for_function("() => document.querySelector('#task-files img').complete")
         assert page.eval_on_selector("#task-files img", "img => img.naturalWidth") == 40
         # The dispatcher verifies in the admin.
         admin = browser.new_context(locale="zh-CN").new_page()

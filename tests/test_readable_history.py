@@ -55,7 +55,7 @@ def test_an_imported_household_shows_its_import(admin_as, alice, roster):
     assert entry.who == f"导入批次 #{batch.pk}"
     shown = {change.field: change.new for change in entry.changes}
     # The flat, by its address, says where: the household's stairwell and room are its.
-    assert shown == {"户号": "A1", "房屋": "和达城1幢1单元101"}
+    assert shown == {"户号": "A1", "户别": "家庭户", "房屋": "和达城1幢1单元101"}
     page = response.content.decode()
     assert f"导入批次 #{batch.pk}" in page and "房屋：和达城1幢1单元101" in page
     assert "此对象没有修改历史" not in page
@@ -252,7 +252,11 @@ def test_a_households_flat_is_named_by_its_address(admin_as, alice, community_a)
     moved, created = record_history(record=household, user=alice)
     assert [(c.field, c.old, c.new) for c in moved.changes] == [("房屋", str(first), str(second))]
     shown = {change.field: change.new for change in created.changes}
-    assert shown == {"户号": "F1", "房屋": str(first)}  # the flat says stairwell and room
+    assert shown == {
+        "户号": "F1",
+        "户别": "家庭户",
+        "房屋": str(first),
+    }  # the flat: stairwell and room
 
     page = admin_as(alice).get(history_url(household)).content.decode()
     assert f"房屋：{first} → {second}" in page

@@ -114,7 +114,7 @@ class HouseholdForm(forms.ModelForm):
 
     class Meta:
         model = Household
-        fields = ["stairwell", "room", "number"]
+        fields = ["stairwell", "room", "number", "kind"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -150,12 +150,12 @@ class HouseholdAdmin(
         "community",
     ]
     list_select_related = ["stairwell", "community", "flat"]
-    list_filter = [CommunityFilter, "flat__housing_status"]
+    list_filter = [CommunityFilter, "flat__housing_status", "kind"]
     search_fields = ["room"]  # shows the box; the search is search_q
     search_q = staticmethod(selectors.household_search)
     search_help_text = _("Room, household number, or a member's name, full ID number or phone.")
     form = HouseholdForm
-    fields = ["stairwell", "room", "number", "housing_status", "area", "owner"]
+    fields = ["stairwell", "room", "number", "kind", "housing_status", "area", "owner"]
     autocomplete_fields = ["stairwell"]
     inlines = [MemberInline]
     show_full_result_count = False

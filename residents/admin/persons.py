@@ -60,6 +60,9 @@ class PersonResource(SafeResource):
     address = fields.Field(column_name=_("address"))
     relation = fields.Field(attribute="get_relation_display", column_name=_("relation to head"))
     ethnicity = fields.Field(attribute="ethnicity", column_name=_("ethnicity"))
+    registered_address = fields.Field(
+        attribute="registered_address", column_name=_("registered address")
+    )
     residence_type = fields.Field(
         attribute="get_residence_type_display", column_name=_("residence type")
     )
@@ -78,6 +81,7 @@ class PersonResource(SafeResource):
             "address",
             "relation",
             "ethnicity",
+            "registered_address",
             "residence_type",
             "political_status",
         ]
