@@ -10,8 +10,10 @@ line, column and a Chinese message that never quotes personal data.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -97,6 +99,18 @@ TEXT_LENGTHS = {
     "ethnicity": max_length(Person, "ethnicity"),
     "registered_address": max_length(Person, "registered_address"),
 }
+# The problem of a cell that the ID number contradicts.
+AGAINST_ID = {
+    "sex": ("sex_mismatch", gettext_lazy("The sex does not agree with the ID number.")),
+    "birth_date": (
+        "birth_mismatch",
+        gettext_lazy("The birth date does not agree with the one in the ID number."),
+    ),
+    "birth_month": (
+        "birth_mismatch",
+        gettext_lazy("The year and month of birth do not agree with the ID number's."),
+    ),
+}
 DEFAULTS = {
     "relation": Relation.OTHER,
     "household_kind": HouseholdKind.FAMILY,
@@ -148,15 +162,25 @@ class Checker:
         self.problems: list[Problem] = [] if problems is None else problems
         self.locator = FlatLocator(scope, self.problem)
         self.today = timezone.localdate()
-        self.sexes = Memo(chosen(SEX_WORDS))
-        self.dates = Memo(parse_date)
+        self.sexes = Memo(chosen(SEX_WORDS), "bad_sex", gettext_lazy("Unknown sex “%(value)s”."))
+        self.dates = Memo(
+            parse_date,
+            "bad_date",
+            gettext_lazy("The birth date is not a date (e.g. 1985-03-02, 1985/3/2, 19850302)."),
+        )
         self.relations = Memo(chosen(RELATION_WORDS))
         self.household_kinds = Memo(
             chosen(HOUSEHOLD_KIND_WORDS),
             "bad_household_kind",
             gettext_lazy("Unknown household kind “%(value)s”; use 家庭户 or 集体户 (1 or 2)."),
         )
-        self.birth_months = Memo(parse_birth_month)
+        self.birth_months = Memo(
+            parse_birth_month,
+            "bad_month",
+            gettext_lazy(
+                "The year and month of birth are not a month (e.g. 1985.03, 1985-3, 198503)."
+            ),
+        )
         self.residence_types = Memo(chosen(RESIDENCE_WORDS))
         self.political_statuses = Memo(chosen(POLITICAL_WORDS))
         self.housing_statuses = Memo(chosen(HOUSING_WORDS))
@@ -165,6 +189,19 @@ class Checker:
 
     def problem(self, line: int, column: str, code: str, message: str) -> None:
         self.problems.append(Problem(line, COLUMN_LABELS[column], code, message))
+
+    def _against_id(
+        self, line: int, column: str, text: str, memo: Memo, agrees: Callable[[Any], bool]
+    ) -> None:
+        """A cell the ID number says too (sex, birth date or month): readable, and the same."""
+        value = memo[text]
+        if value is None:
+            # A birth date is what the ID number's mask hides: only the sex is quoted.
+            shown = {"value": shown_cell(text)} if column == "sex" else {}
+            self.problem(line, column, memo.code, str(memo.message) % shown)
+        elif not agrees(value):
+            code, message = AGAINST_ID[column]
+            self.problem(line, column, code, str(message))
 
     def check(self, progress: Progress) -> list[PersonRow]:
         """The good rows; raises FileRejected when none of the first rows is good."""
@@ -203,56 +240,21 @@ class Checker:
                 )
             sex_text = cells.get("sex", "")
             if sex_text:
-                sex = self.sexes[sex_text]
-                if sex is None:
-                    self.problem(
-                        line,
-                        "sex",
-                        "bad_sex",
-                        _("Unknown sex “%(value)s”.") % {"value": shown_cell(sex_text)},
-                    )
-                elif sex != decoded.sex:
-                    self.problem(
-                        line, "sex", "sex_mismatch", _("The sex does not agree with the ID number.")
-                    )
+                self._against_id(line, "sex", sex_text, self.sexes, lambda sex: sex == decoded.sex)
             birth_text = cells.get("birth_date", "")
             if birth_text:
-                birth = self.dates[birth_text]
-                if birth is None:
-                    self.problem(
-                        line,
-                        "birth_date",
-                        "bad_date",
-                        # A birth date is what the ID number's mask hides: never quoted.
-                        _("The birth date is not a date (e.g. 1985-03-02, 1985/3/2, 19850302)."),
-                    )
-                elif birth != decoded.birth_date:
-                    self.problem(
-                        line,
-                        "birth_date",
-                        "birth_mismatch",
-                        _("The birth date does not agree with the one in the ID number."),
-                    )
+                born = decoded.birth_date
+                self._against_id(line, "birth_date", birth_text, self.dates, lambda d: d == born)
             month_text = cells.get("birth_month", "")
             if month_text:
-                months = self.birth_months[month_text]
-                if months is None:
-                    self.problem(
-                        line,
-                        "birth_month",
-                        "bad_month",
-                        _(
-                            "The year and month of birth are not a month "
-                            "(e.g. 1985.03, 1985-3, 198503)."
-                        ),
-                    )
-                elif (decoded.birth_date.year, decoded.birth_date.month) not in months:
-                    self.problem(
-                        line,
-                        "birth_month",
-                        "birth_mismatch",
-                        _("The year and month of birth do not agree with the ID number's."),
-                    )
+                month = (decoded.birth_date.year, decoded.birth_date.month)
+                self._against_id(
+                    line,
+                    "birth_month",
+                    month_text,
+                    self.birth_months,
+                    lambda months: month in months,
+                )
         phone = read_cell(line, cells, "phone", self.phones, self.problem)
         relation = self.relations[cells.get("relation", "")] or DEFAULTS["relation"]
         residence_text = cells.get("residence_type", "")

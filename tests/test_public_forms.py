@@ -10,6 +10,7 @@ keep are left out and named in the preview.
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -34,18 +35,32 @@ EVERYTHING = Scope(everything=True)
 pytestmark = pytest.mark.django_db
 
 
+def form(text: str, **ids: str) -> list[list[str]]:
+    """A register as a form lays it out, one line per row, cells split at commas."""
+    return [line.strip().format(**ids).split(",") for line in text.strip().splitlines()]
+
+
 def csv_file(rows: list[list[str]], encoding: str = "gb18030") -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     return buffer.getvalue().encode(encoding)
 
 
-def xlsx_file(rows: list[list[object]]) -> bytes:
+def excel_cell(text: str) -> object:
+    """A cell as Excel keeps what was typed: short digit runs and 1983.1 as numbers."""
+    if text.isdigit() and len(text) < 6:
+        return int(text)
+    if re.fullmatch(r"\d{4}\.\d{1,2}", text):
+        return float(text)
+    return text
+
+
+def xlsx_file(rows: list[list[str]]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
     for row in rows:
-        sheet.append(row)
+        sheet.append([excel_cell(cell) for cell in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -75,214 +90,60 @@ def households() -> list[tuple[str, str, str]]:
     return sorted(Household.objects.values_list("room", "number", "kind"))
 
 
-ZHANG = idn("330106", "19820228", 11)
-LI = idn("330106", "19831015", 12)
-SON = idn("330106", "20100606", 13)
-DAUGHTER = idn("330106", "20120909", 14)
-GRANDMA = idn("410102", "19500101", 16)
+IDS = {
+    "zhang": idn("330106", "19820228", 11),
+    "li": idn("330106", "19831015", 12),
+    "son": idn("330106", "20100606", 13),
+    "daughter": idn("330106", "20120909", 14),
+    "grandma": idn("410102", "19500101", 16),
+    "worker_a": idn("420102", "20010303", 21),
+    "worker_b": idn("420102", "20020404", 23),
+    "tenant": idn("510104", "19950505", 31),
+    "wife": idn("510104", "19960606", 32),
+}
+ZHANG, LI, SON, DAUGHTER, GRANDMA = (IDS[k] for k in ("zhang", "li", "son", "daughter", "grandma"))
+FAMILY, COLLECTIVE = HouseholdKind.FAMILY, HouseholdKind.COLLECTIVE
+
+FULL_POPULATION_FORM = """
+白杨街道全员人口信息采集表
+序号,户号,户主姓名,姓名,性别,民族,公民身份号码,出生日期,与户主关系,文化程度,婚姻状况,现住址,户籍地址,联系电话,人口类型,登记日期
+1,QY001,张伟,张伟,男,汉,{zhang},1982.02.28,本人,大学本科,已婚,和达城1幢1单元301室,浙江省杭州市西湖区文二路1号,13800000001,常住人口,2026-11-02
+2,QY001,张伟,李娜,女,汉,{li},1983.10.15,妻,大专,已婚,和达城1幢1单元301室,浙江省杭州市西湖区文二路1号,,常住人口,2026-11-02
+3,QY001,张伟,张小宝,男,汉,{son},2010.06.06,长子,小学,未婚,和达城1幢1单元301室,浙江省杭州市西湖区文二路1号,,常住人口,2026-11-02
+"""
 
 
 def test_the_full_population_form_of_the_issue(street):
     """全员人口信息采集: 现住址 places the household, 户籍地址 is kept, 文化程度… are left out."""
-    data = csv_file(
-        [
-            ["白杨街道全员人口信息采集表"],
-            [
-                "序号",
-                "户号",
-                "户主姓名",
-                "姓名",
-                "性别",
-                "民族",
-                "公民身份号码",
-                "出生日期",
-                "与户主关系",
-                "文化程度",
-                "婚姻状况",
-                "现住址",
-                "户籍地址",
-                "联系电话",
-                "人口类型",
-                "登记日期",
-            ],
-            [
-                "1",
-                "QY001",
-                "张伟",
-                "张伟",
-                "男",
-                "汉",
-                ZHANG,
-                "1982.02.28",
-                "本人",
-                "大学本科",
-                "已婚",
-                "和达城1幢1单元301室",
-                "浙江省杭州市西湖区文二路1号",
-                "13800000001",
-                "常住人口",
-                "2026-11-02",
-            ],
-            [
-                "2",
-                "QY001",
-                "张伟",
-                "李娜",
-                "女",
-                "汉",
-                LI,
-                "1983.10.15",
-                "妻",
-                "大专",
-                "已婚",
-                "和达城1幢1单元301室",
-                "浙江省杭州市西湖区文二路1号",
-                "",
-                "常住人口",
-                "2026-11-02",
-            ],
-            [
-                "3",
-                "QY001",
-                "张伟",
-                "张小宝",
-                "男",
-                "汉",
-                SON,
-                "2010.06.06",
-                "长子",
-                "小学",
-                "未婚",
-                "和达城1幢1单元301室",
-                "浙江省杭州市西湖区文二路1号",
-                "",
-                "常住人口",
-                "2026-11-02",
-            ],
-        ]
-    )
+    data = csv_file(form(FULL_POPULATION_FORM, **IDS))
     result = import_now(data=data, filename="全员人口.csv", scope=EVERYTHING)
     assert result.errors == []
-    address = "浙江省杭州市西湖区文二路1号"
+    home, hukou, registered = "和达城1幢1单元301", "浙江省杭州市西湖区文二路1号", ResidenceType.REGISTERED  # fmt: skip
     assert stored() == {
-        ZHANG: (
-            "张伟",
-            Sex.MALE,
-            datetime.date(1982, 2, 28),
-            Relation.HEAD,
-            "汉",
-            "13800000001",
-            address,
-            ResidenceType.REGISTERED,
-            "和达城1幢1单元301",
-            "QY001",
-            HouseholdKind.FAMILY,
-        ),
-        LI: (
-            "李娜",
-            Sex.FEMALE,
-            datetime.date(1983, 10, 15),
-            Relation.SPOUSE,
-            "汉",
-            "",
-            address,
-            ResidenceType.REGISTERED,
-            "和达城1幢1单元301",
-            "QY001",
-            HouseholdKind.FAMILY,
-        ),
-        SON: (
-            "张小宝",
-            Sex.MALE,
-            datetime.date(2010, 6, 6),
-            Relation.CHILD,
-            "汉",
-            "",
-            address,
-            ResidenceType.REGISTERED,
-            "和达城1幢1单元301",
-            "QY001",
-            HouseholdKind.FAMILY,
-        ),
-    }
+        ZHANG: ("张伟", Sex.MALE, datetime.date(1982, 2, 28), Relation.HEAD, "汉", "13800000001", hukou, registered, home, "QY001", FAMILY),
+        LI: ("李娜", Sex.FEMALE, datetime.date(1983, 10, 15), Relation.SPOUSE, "汉", "", hukou, registered, home, "QY001", FAMILY),
+        SON: ("张小宝", Sex.MALE, datetime.date(2010, 6, 6), Relation.CHILD, "汉", "", hukou, registered, home, "QY001", FAMILY),
+    }  # fmt: skip
     again = import_now(data=data, filename="全员人口.csv", scope=EVERYTHING)
     assert (again.persons_created, again.persons_updated, again.households_updated) == (0, 0, 0)
 
 
+CENSUS_SHORT_FORM = """
+第七次全国人口普查表（短表）
+普查区：白杨街道,,,普查小区：邻里社区
+户编号,H1.户别,R1.姓名,R2.公民身份号码,R3.与户主关系,R4.性别,R5.出生年月,R6.民族,R7.普查时点居住地,R8.户口登记地,R9.离开户口登记地时间
+PC0101,1,张伟,{zhang},0,1,198202,汉族,和达城1幢2单元502室,杭州市西湖区,
+PC0101,1,李娜,{li},1,2,1983年10月,汉族,和达城1幢2单元502室,杭州市西湖区,
+PC0101,1,王秀英,{grandma},4,2,1950-01,回族,和达城1幢2单元502室,郑州市中原区,五年以上
+PC0101,1,张小妹,{daughter},2,2,2012.9,汉族,和达城1幢2单元502室,杭州市西湖区,
+"""
+
+
 def test_the_census_short_form_with_its_numbers_and_codes(street):
     """普查表短表: H/R question numbers, 户别 and relation and sex as codes, 出生年月."""
-    data = csv_file(
-        [
-            ["第七次全国人口普查表（短表）"],
-            ["普查区：白杨街道", "", "", "普查小区：邻里社区"],
-            [
-                "户编号",
-                "H1.户别",
-                "R1.姓名",
-                "R2.公民身份号码",
-                "R3.与户主关系",
-                "R4.性别",
-                "R5.出生年月",
-                "R6.民族",
-                "R7.普查时点居住地",
-                "R8.户口登记地",
-                "R9.离开户口登记地时间",
-            ],
-            [
-                "PC0101",
-                "1",
-                "张伟",
-                ZHANG,
-                "0",
-                "1",
-                "198202",
-                "汉族",
-                "和达城1幢2单元502室",
-                "杭州市西湖区",
-                "",
-            ],
-            [
-                "PC0101",
-                "1",
-                "李娜",
-                LI,
-                "1",
-                "2",
-                "1983年10月",
-                "汉族",
-                "和达城1幢2单元502室",
-                "杭州市西湖区",
-                "",
-            ],
-            [
-                "PC0101",
-                "1",
-                "王秀英",
-                GRANDMA,
-                "4",
-                "2",
-                "1950-01",
-                "回族",
-                "和达城1幢2单元502室",
-                "郑州市中原区",
-                "五年以上",
-            ],
-            [
-                "PC0101",
-                "1",
-                "张小妹",
-                DAUGHTER,
-                "2",
-                "2",
-                "2012.9",
-                "汉族",
-                "和达城1幢2单元502室",
-                "杭州市西湖区",
-                "",
-            ],
-        ]
+    result = import_now(
+        data=csv_file(form(CENSUS_SHORT_FORM, **IDS)), filename="短表.csv", scope=EVERYTHING
     )
-    result = import_now(data=data, filename="短表.csv", scope=EVERYTHING)
     assert result.errors == []
     kept = stored()
     assert {n: (v[0], v[1], v[3], v[4], v[6]) for n, v in kept.items()} == {
@@ -293,183 +154,52 @@ def test_the_census_short_form_with_its_numbers_and_codes(street):
     }
     # the birth date is the ID number's: the form gives only its year and month
     assert kept[GRANDMA][2] == datetime.date(1950, 1, 1)
-    assert households() == [("502", "PC0101", HouseholdKind.FAMILY)]
+    assert households() == [("502", "PC0101", FAMILY)]
+
+
+CENSUS_LONG_FORM = """
+第七次全国人口普查表（长表）
+户编号,H1、户别（1家庭户 2集体户）,D1.姓名,D2.公民身份号码,D3.与户主关系（代码）,D4.性别（1男 2女）,D5.出生年月（年.月）,D6.民族,D7.普查时点居住地,D8.户口登记地,D12.受教育程度,D15.婚姻状况
+L001,1,张伟,{zhang},0.户主,1,1982.02,汉族,金沙城2幢1单元101室,杭州市西湖区,7,2
+L001,1,李娜,{li},1、配偶,2,1983.1,汉族,金沙城2幢1单元101室,杭州市西湖区,6,2
+L002,2,赵强,{worker_a},,1,2001.03,汉族,金沙城3幢1单元101室,武汉市江岸区,5,1
+L002,2,钱勇,{worker_b},,1,2002.04,土家族,金沙城3幢1单元101室,武汉市江岸区,5,1
+"""
 
 
 def test_the_census_long_form_in_excel_with_a_collective_household(street):
-    """普查表长表 as Excel writes it: numbers as numbers ("1983.1" is October), code and word
+    """普查表长表 as Excel keeps it: numbers as numbers ("1983.1" is October), code and word
     together, notes in brackets; a dormitory's 集体户 has no head."""
-    worker_a = idn("420102", "20010303", 21)
-    worker_b = idn("420102", "20020404", 23)
-    data = xlsx_file(
-        [
-            ["第七次全国人口普查表（长表）"],
-            [
-                "户编号",
-                "H1、户别（1家庭户 2集体户）",
-                "D1.姓名",
-                "D2.公民身份号码",
-                "D3.与户主关系（代码）",
-                "D4.性别（1男 2女）",
-                "D5.出生年月（年.月）",
-                "D6.民族",
-                "D7.普查时点居住地",
-                "D8.户口登记地",
-                "D12.受教育程度",
-                "D15.婚姻状况",
-            ],
-            [
-                "L001",
-                1,
-                "张伟",
-                ZHANG,
-                "0.户主",
-                1,
-                1982.02,
-                "汉族",
-                "金沙城2幢1单元101室",
-                "杭州市西湖区",
-                7,
-                2,
-            ],
-            [
-                "L001",
-                1,
-                "李娜",
-                LI,
-                "1、配偶",
-                2,
-                1983.1,
-                "汉族",
-                "金沙城2幢1单元101室",
-                "杭州市西湖区",
-                6,
-                2,
-            ],
-            [
-                "L002",
-                2,
-                "赵强",
-                worker_a,
-                "",
-                1,
-                2001.03,
-                "汉族",
-                "金沙城3幢1单元101室",
-                "武汉市江岸区",
-                5,
-                1,
-            ],
-            [
-                "L002",
-                2,
-                "钱勇",
-                worker_b,
-                "",
-                1,
-                2002.04,
-                "土家族",
-                "金沙城3幢1单元101室",
-                "武汉市江岸区",
-                5,
-                1,
-            ],
-        ]
+    result = import_now(
+        data=xlsx_file(form(CENSUS_LONG_FORM, **IDS)), filename="长表.xlsx", scope=EVERYTHING
     )
-    result = import_now(data=data, filename="长表.xlsx", scope=EVERYTHING)
     assert result.errors == []
     kept = stored()
     assert {n: (v[0], v[1], v[3], v[8], v[10]) for n, v in kept.items()} == {
-        ZHANG: ("张伟", Sex.MALE, Relation.HEAD, "金沙城2幢1单元101", HouseholdKind.FAMILY),
-        LI: ("李娜", Sex.FEMALE, Relation.SPOUSE, "金沙城2幢1单元101", HouseholdKind.FAMILY),
-        worker_a: ("赵强", Sex.MALE, Relation.OTHER, "金沙城3幢1单元101", HouseholdKind.COLLECTIVE),
-        worker_b: ("钱勇", Sex.MALE, Relation.OTHER, "金沙城3幢1单元101", HouseholdKind.COLLECTIVE),
+        ZHANG: ("张伟", Sex.MALE, Relation.HEAD, "金沙城2幢1单元101", FAMILY),
+        LI: ("李娜", Sex.FEMALE, Relation.SPOUSE, "金沙城2幢1单元101", FAMILY),
+        IDS["worker_a"]: ("赵强", Sex.MALE, Relation.OTHER, "金沙城3幢1单元101", COLLECTIVE),
+        IDS["worker_b"]: ("钱勇", Sex.MALE, Relation.OTHER, "金沙城3幢1单元101", COLLECTIVE),
     }
+
+
+PERMANENT_RESIDENTS_REGISTER = """
+户别,户主姓名,姓名,户主或与户主关系,性别,民族,出生日期,公民身份证件编号,住址,服务处所
+家庭户,张伟,张伟,户主,男,汉族,1982-02-28,{zhang},云帆城1幢1单元201室,
+家庭户,张伟,张小宝,长子,男,汉族,2010-06-06,{son},云帆城1幢1单元201室,
+家庭户,张伟,张小妹,次女,女,汉族,2012-09-09,{daughter},云帆城1幢1单元201室,
+家庭户,李娜,李娜,本人,女,汉族,1983-10-15,{li},云帆城1幢1单元201室,某公司
+家庭户,李娜,王秀英,母亲,女,回族,1950-01-01,{grandma},云帆城1幢1单元201室,
+"""
 
 
 def test_the_permanent_residents_register_two_households_of_a_flat_by_their_heads(street):
     """常住人口登记表: 户别, 户主姓名 and relations written out; no 户号, so the households
     sharing a flat are told apart by their heads' names."""
-    data = csv_file(
-        [
-            [
-                "户别",
-                "户主姓名",
-                "姓名",
-                "户主或与户主关系",
-                "性别",
-                "民族",
-                "出生日期",
-                "公民身份证件编号",
-                "住址",
-                "服务处所",
-            ],
-            [
-                "家庭户",
-                "张伟",
-                "张伟",
-                "户主",
-                "男",
-                "汉族",
-                "1982-02-28",
-                ZHANG,
-                "云帆城1幢1单元201室",
-                "",
-            ],
-            [
-                "家庭户",
-                "张伟",
-                "张小宝",
-                "长子",
-                "男",
-                "汉族",
-                "2010-06-06",
-                SON,
-                "云帆城1幢1单元201室",
-                "",
-            ],
-            [
-                "家庭户",
-                "张伟",
-                "张小妹",
-                "次女",
-                "女",
-                "汉族",
-                "2012-09-09",
-                DAUGHTER,
-                "云帆城1幢1单元201室",
-                "",
-            ],
-            [
-                "家庭户",
-                "李娜",
-                "李娜",
-                "本人",
-                "女",
-                "汉族",
-                "1983-10-15",
-                LI,
-                "云帆城1幢1单元201室",
-                "某公司",
-            ],
-            [
-                "家庭户",
-                "李娜",
-                "王秀英",
-                "母亲",
-                "女",
-                "回族",
-                "1950-01-01",
-                GRANDMA,
-                "云帆城1幢1单元201室",
-                "",
-            ],
-        ],
-        encoding="utf-8-sig",
-    )
+    data = csv_file(form(PERMANENT_RESIDENTS_REGISTER, **IDS), encoding="utf-8-sig")
     result = import_now(data=data, filename="常住人口.csv", scope=EVERYTHING)
     assert result.errors == []
-    assert households() == [("201", "", HouseholdKind.FAMILY), ("201", "", HouseholdKind.FAMILY)]
+    assert households() == [("201", "", FAMILY), ("201", "", FAMILY)]
     heads = {p.household_id: p.name for p in Person.objects.filter(relation=Relation.HEAD)}
     members = {p.name: heads[p.household_id] for p in Person.objects.all()}
     assert members == {
@@ -482,80 +212,25 @@ def test_the_permanent_residents_register_two_households_of_a_flat_by_their_head
     assert Person.objects.get(id_number=GRANDMA).relation == Relation.PARENT
 
 
+FLOATING_POPULATION_FORM = """
+流动人口登记表
+户编码,姓名,性别,民族,出生日期,公民身份号码,与户主关系,户籍所在地,现住地址,手机号,人口类型,来本地日期,居住事由
+330106004001000101,孙磊,男,汉族,1995/5/5,{tenant},户主,四川省成都市锦江区,文鼎城4幢1单元602室,139 0000 0031,流动人口,2025-03-01,务工
+330106004001000101,周敏,女,汉族,1996/6/6,{wife},妻子,四川省成都市锦江区,文鼎城4幢1单元602室,,流动人口,2025-03-01,随迁
+"""
+
+
 def test_the_floating_population_form(street):
     """流动人口登记表: 现住地址 where they live, 户籍所在地 kept, 手机号, 流动人口."""
-    tenant = idn("510104", "19950505", 31)
-    wife = idn("510104", "19960606", 32)
-    data = csv_file(
-        [
-            ["流动人口登记表"],
-            [
-                "户编码",
-                "姓名",
-                "性别",
-                "民族",
-                "出生日期",
-                "公民身份号码",
-                "与户主关系",
-                "户籍所在地",
-                "现住地址",
-                "手机号",
-                "人口类型",
-                "来本地日期",
-                "居住事由",
-            ],
-            [
-                "330106004001000101",
-                "孙磊",
-                "男",
-                "汉族",
-                "1995/5/5",
-                tenant,
-                "户主",
-                "四川省成都市锦江区",
-                "文鼎城4幢1单元602室",
-                "139 0000 0031",
-                "流动人口",
-                "2025-03-01",
-                "务工",
-            ],
-            [
-                "330106004001000101",
-                "周敏",
-                "女",
-                "汉族",
-                "1996/6/6",
-                wife,
-                "妻子",
-                "四川省成都市锦江区",
-                "文鼎城4幢1单元602室",
-                "",
-                "流动人口",
-                "2025-03-01",
-                "随迁",
-            ],
-        ]
-    )
+    data = csv_file(form(FLOATING_POPULATION_FORM, **IDS))
     result = import_now(data=data, filename="流动人口.csv", scope=EVERYTHING)
     assert result.errors == []
-    kept = stored()
-    assert {n: (v[3], v[5], v[6], v[7], v[8]) for n, v in kept.items()} == {
-        tenant: (
-            Relation.HEAD,
-            "13900000031",
-            "四川省成都市锦江区",
-            ResidenceType.FLOATING,
-            "文鼎城4幢1单元602",
-        ),
-        wife: (
-            Relation.SPOUSE,
-            "",
-            "四川省成都市锦江区",
-            ResidenceType.FLOATING,
-            "文鼎城4幢1单元602",
-        ),
+    hukou, floating, home = "四川省成都市锦江区", ResidenceType.FLOATING, "文鼎城4幢1单元602"
+    assert {n: (v[3], v[5], v[6], v[7], v[8]) for n, v in stored().items()} == {
+        IDS["tenant"]: (Relation.HEAD, "13900000031", hukou, floating, home),
+        IDS["wife"]: (Relation.SPOUSE, "", hukou, floating, home),
     }
-    assert households() == [("602", "330106004001000101", HouseholdKind.FAMILY)]
+    assert households() == [("602", "330106004001000101", FAMILY)]
 
 
 def household_row(address_header: str, address: str) -> bytes:
