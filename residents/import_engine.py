@@ -73,6 +73,8 @@ class ImportResult:
     written: bool = False
     batch_id: int | None = None
     area_id: int | None = None
+    # The header's columns the import reads nothing from: {"column": letter, "header": text}
+    ignored_columns: list[dict[str, str]] = field(default_factory=list)
 
     def set_problems(self, problems: list[Problem]) -> None:
         """Keep the first problems by line, and count every one by kind and by column."""
@@ -114,6 +116,7 @@ class ImportResult:
             "change_total": self.change_total,
             "written": self.written,
             "batch": self.batch_id,
+            "ignored_columns": self.ignored_columns,
         }
 
 
@@ -439,6 +442,9 @@ def run(
     """
     table = definition.read(data, batch.filename)
     result = definition.result_class(rows=len(table.rows), batch_id=batch.pk)
+    result.ignored_columns = [
+        {"column": letter, "header": shown_cell(header)} for letter, header in table.ignored
+    ]
     problems: list[Problem] = []
     plan = definition.plan(table, batch, scope=scope, progress=progress, problems=problems)
     result.area_id = plan.area_id

@@ -393,3 +393,18 @@ def test_a_room_too_long_in_an_address_or_an_owners_name_is_reported(street):
         kind=ImportBatch.Kind.OWNERS,
     )
     assert [(p.column, p.code) for p in result.errors] == [("共有人", "too_long")]
+
+
+def test_the_report_names_the_columns_not_imported(street):
+    result = import_now(
+        data=csv_file(form(FULL_POPULATION_FORM, **IDS)),
+        filename="r.csv",
+        scope=EVERYTHING,
+        dry_run=True,
+    )
+    assert result.as_dict()["ignored_columns"] == [
+        {"column": "A", "header": "序号"},
+        {"column": "J", "header": "文化程度"},
+        {"column": "K", "header": "婚姻状况"},
+        {"column": "P", "header": "登记日期"},
+    ]

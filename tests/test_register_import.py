@@ -558,6 +558,7 @@ def test_command_json_and_exit_status(street, messy, tmp_path, capsys):
         "changes",
         "change_total",
         "transfers_requested",
+        "ignored_columns",
     }
     assert out["rows"] == 15 and len(out["errors"]) == 10
     assert out["errors"][0] == {
