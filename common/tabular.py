@@ -14,10 +14,12 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 # How far down a title block may push the header row.
@@ -85,6 +87,9 @@ class Column:
     # Read only when the file has no header naming the field better: 户所在地 is a
     # household's address on forms without 现住址, and a mere region beside one.
     fallbacks: tuple[str, ...] = ()
+    # A word in a bracketed note that makes the header name another field:
+    # 住址（户籍地） is no current address but the registered one.
+    notes_mean: tuple[tuple[str, str], ...] = ()
 
 
 class Columns:
@@ -92,6 +97,9 @@ class Columns:
 
     def __init__(self, columns: Iterable[Column], *, required: Iterable[str]) -> None:
         self.labels = {column.field: column.label for column in columns}
+        self.notes_mean = {
+            column.field: column.notes_mean for column in columns if column.notes_mean
+        }
         self.required = tuple(required)
         # normalised header -> (field, whether it is a fallback)
         self.headers: dict[str, tuple[str, bool]] = {}
@@ -108,6 +116,14 @@ class Columns:
                         f"the header {text!r} would mean both {taken[0]} and {column.field}"
                     )
 
+    def _noted(self, cell: str, field: str) -> str:
+        """The field a header names, as its bracketed notes may say otherwise."""
+        notes = "".join(_BRACKETED_NOTE.findall(unicodedata.normalize("NFKC", cell)))
+        for word, meant in self.notes_mean.get(field, ()):
+            if word in notes:
+                return meant
+        return field
+
     def match(self, cells: list[str]) -> dict[int, str]:
         """Each cell's index -> the field its header names; a fallback only without a better one."""
         found: dict[int, str] = {}
@@ -115,7 +131,7 @@ class Columns:
         for index, cell in enumerate(cells):
             named = self.headers.get(normalise_header(cell))
             if named is not None:
-                (fallbacks if named[1] else found)[index] = named[0]
+                (fallbacks if named[1] else found)[index] = self._noted(cell, named[0])
         better = set(found.values())
         found.update((i, f) for i, f in fallbacks.items() if f not in better)
         return found
@@ -172,12 +188,73 @@ def _xlsx_rows(data: bytes) -> Iterable[list[str]]:
         raise FileRejected(_("The Excel file is damaged or incomplete.")) from error
     try:
         sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
-            yield [_cell_text(v) for v in values]
+        rows = ([_cell_text(v) for v in values] for values in sheet.iter_rows(values_only=True))
+        yield from _merged_down(rows, _merged_ranges(workbook, sheet))
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as error:
         raise FileRejected(_("The Excel file is damaged or incomplete.")) from error
     finally:
         workbook.close()
+
+
+_MERGED_RANGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
+
+
+def _column_index(letters: bytes) -> int:
+    """b"A" -> 0, b"AA" -> 26: column_letter's inverse."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + letter - ord("A") + 1
+    return index - 1
+
+
+def _merged_ranges(workbook: Any, sheet: Any) -> list[tuple[int, int, int]]:
+    """(first line, last line, column index) of each range of merged cells over several lines.
+
+    A register merges a household's 户号, 户主姓名 or address over its members'
+    lines, and the sheet then holds the value in the first line only. A
+    read-only sheet does not say which cells are merged: the sheet's XML does,
+    after its rows (openpyxl's archive and path: there is no public way).
+    """
+    ranges = []
+    with workbook._archive.open(sheet._worksheet_path) as xml:
+        tail = b""
+        while chunk := xml.read(1 << 20):
+            text = tail + chunk
+            for first, top, _last, bottom in _MERGED_RANGE.findall(text):
+                if int(bottom) > int(top):
+                    ranges.append((int(top), int(bottom), _column_index(first)))
+            # a range cut by the chunk's end is found whole in the next read
+            tail = text[-200:] if b"<mergeCell" in text[-200:] else b""
+    return sorted(set(ranges))
+
+
+def _merged_down(
+    rows: Iterable[list[str]], ranges: list[tuple[int, int, int]]
+) -> Iterator[list[str]]:
+    """The rows with each vertically merged range's value in every line of it.
+
+    Only the range's first column: the cells beside it never held a value
+    (and a header merged across columns stays one header).
+    """
+    if not ranges:
+        yield from rows
+        return
+    pending = iter(ranges)
+    upcoming = next(pending, None)
+    active: list[tuple[int, int, str]] = []  # (last line, column, value)
+    for line, cells in enumerate(rows, start=1):
+        active = [a for a in active if a[0] >= line]
+        for _last, column, value in active:
+            if column >= len(cells):
+                cells = cells + [""] * (column + 1 - len(cells))
+            if not cells[column]:
+                cells[column] = value
+        while upcoming is not None and upcoming[0] == line:
+            _top, bottom, column = upcoming
+            if column < len(cells) and cells[column]:
+                active.append((bottom, column, cells[column]))
+            upcoming = next(pending, None)
+        yield cells
 
 
 def iter_raw_rows(data: bytes, filename: str = "") -> Iterable[list[str]]:
@@ -301,6 +378,37 @@ def _no_header(columns: Columns, likeliest: tuple[int, int, list[str]]) -> str:
         "n": HEADER_SEARCH_ROWS,
         "columns": quoted,
     }
+
+
+# How an import is told of a problem: (line, column, code, message).
+Report = Callable[[int, str, str, str], None]
+
+
+def max_length(model: type[Model], field: str) -> int:
+    length = getattr(model._meta.get_field(field), "max_length", None)
+    assert isinstance(length, int), field
+    return length
+
+
+def too_long(line: int, column: str, text: str, limit: int, problem: Report) -> bool:
+    """Report a cell longer than its field holds: the database would refuse the whole write."""
+    if len(text) <= limit:
+        return False
+    problem(
+        line,
+        column,
+        "too_long",
+        _("The cell is longer than the %(n)d characters the field holds.") % {"n": limit},
+    )
+    return True
+
+
+def check_lengths(
+    line: int, cells: dict[str, str], limits: dict[str, int], problem: Report
+) -> None:
+    """too_long for each column of `limits` (column -> its field's max_length)."""
+    for column, limit in limits.items():
+        too_long(line, column, cells.get(column, ""), limit, problem)
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from common.tabular import Column, Columns, Problem, Table, read_table
+from common.tabular import Column, Columns, Problem, Table, check_lengths, max_length, read_table
 from grids.locking import lock_forest, lock_trees
 from grids.models import CODE_LENGTHS, Kind, Level, Node, code_rule_errors
 
@@ -32,6 +32,8 @@ TREE_COLUMNS = Columns(
     required=("code", "name", "level", "parent_code"),
 )
 COLUMN_LABELS = TREE_COLUMNS.labels
+# The text cells a node keeps as written, and the longest each field holds.
+TEXT_LENGTHS = {f: max_length(Node, f) for f in ("name", "compound", "building", "unit")}
 
 LEVEL_WORDS = {
     "street": Level.STREET,
@@ -143,7 +145,9 @@ def parse_rows(table: Table) -> tuple[list[TreeRow], list[Problem]]:
         if not cells.get("code"):
             problems.append(_problem(line, "code", "empty_code", _("The code is empty.")))
             bad = True
-        if bad:
+        before = len(problems)
+        check_lengths(line, cells, TEXT_LENGTHS, lambda *p: problems.append(_problem(*p)))
+        if bad or len(problems) != before:
             continue
         assert level is not None and kind is not None
         rows.append(

@@ -12,12 +12,12 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from common.tabular import Problem
+from common.tabular import Problem, Report, max_length, too_long
 from grids.jurisdiction import Scope
 from grids.models import Level, Node
 from grids.personal_data import shown_cell
 from residents import addresses, bulk
-from residents.import_engine import Memo, Report, max_length, too_long
+from residents.import_engine import Memo
 from residents.models import Delivery, FlatUse, HousingStatus
 from residents.models import Flat as FlatModel
 

@@ -30,7 +30,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from common.tabular import FileRejected, Problem, Table
+from common.tabular import FileRejected, Problem, Report, Table
 from grids.jurisdiction import Scope
 from grids.models import Level, Node
 from grids.personal_data import shown_cell
@@ -48,7 +48,6 @@ GIVE_UP_AFTER_ROWS = 1000
 
 Progress = Callable[[int, int], None]
 # problem(line, column, code, message), the column by its canonical name.
-Report = Callable[[int, str, str, str], None]
 
 
 def no_progress(done: int, total: int) -> None:
@@ -170,33 +169,6 @@ def read_cell(line: int, cells: dict[str, str], column: str, memo: Memo, problem
     if value is None:
         problem(line, column, memo.code, str(memo.message) % {"value": shown_cell(text)})
     return value
-
-
-def max_length(model: type[Model], field: str) -> int:
-    length = getattr(model._meta.get_field(field), "max_length", None)
-    assert isinstance(length, int), field
-    return length
-
-
-def too_long(line: int, column: str, text: str, limit: int, problem: Report) -> bool:
-    """Report a cell longer than its field holds: the database would refuse the whole write."""
-    if len(text) <= limit:
-        return False
-    problem(
-        line,
-        column,
-        "too_long",
-        _("The cell is longer than the %(n)d characters the field holds.") % {"n": limit},
-    )
-    return True
-
-
-def check_lengths(
-    line: int, cells: dict[str, str], limits: dict[str, int], problem: Report
-) -> None:
-    """too_long for each column of `limits` (column -> its field's max_length)."""
-    for column, limit in limits.items():
-        too_long(line, column, cells.get(column, ""), limit, problem)
 
 
 # A fake but valid ID number for templates (a man born 1985-03-02: odd sequence).

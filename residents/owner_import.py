@@ -29,7 +29,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from common.tabular import Column, Columns, FileRejected, Problem, Table, read_table
+from common.tabular import (
+    Column,
+    Columns,
+    FileRejected,
+    Problem,
+    Table,
+    max_length,
+    read_table,
+    too_long,
+)
 from grids.jurisdiction import Scope
 from residents import bulk, credit_codes, idnumbers
 from residents.flat_locator import Flat as FlatKey
@@ -43,13 +52,11 @@ from residents.import_engine import (
     area_memo,
     checked_rows,
     chosen,
-    max_length,
     phone_memo,
     read_cell,
     smallest_area,
     stairwell_ancestors,
     stairwell_names,
-    too_long,
     write_history,
 )
 from residents.models import (

@@ -42,7 +42,9 @@ REGISTER_COLUMNS = Columns(
         # Year and month only, as the census asks: checked against the ID number's.
         Column("birth_month", "出生年月"),
         Column("relation", "与户主关系", ("与户主的关系", "户主或与户主关系", "家庭关系", "关系")),
-        # Where the person lives: the only column that places them in a flat.
+        # Where the person lives: the only column that places them in a flat. (住址 on
+        # the 常住人口登记表 is the hukou's address, which for the registered
+        # residents a community lists is their flat; 人户分离 is on the other forms.)
         Column(
             "address",
             "现居住地址",
@@ -63,6 +65,7 @@ REGISTER_COLUMNS = Columns(
             # The household's place on the 全员人口 forms; beside 现住址 often only
             # its division (省市区街道), which places nobody.
             fallbacks=("户所在地",),
+            notes_mean=(("户籍", "registered_address"), ("户口", "registered_address")),
         ),
         # Where the person's hukou is: kept, never used to place them (人户分离).
         Column(

@@ -34,6 +34,7 @@ from residents.register_rows import (
 )
 
 NUMBER = HOUSEHOLD_COLUMNS.index("number")
+KIND = HOUSEHOLD_COLUMNS.index("kind")
 
 
 @dataclass
@@ -99,14 +100,10 @@ def _household_problem(members: list[PersonRow]) -> Problem | None:
             % {"lines": lines},
         )
     heads = [r for r in members if r.relation == Relation.HEAD]
-    if len(heads) > 1 or (not heads and first.household_kind != HouseholdKind.COLLECTIVE):
-        return Problem(
-            first.line,
-            COLUMN_LABELS["relation"],
-            "household_heads",
-            _("A household has exactly one head (户主); this one has %(n)d (lines %(lines)s).")
-            % {"n": len(heads), "lines": lines},
-        )
+    # Without a 户别 column, a household without a head may be a 集体户 on record:
+    # drop_headless_families decides once the households on record are known.
+    if len(heads) > 1 or (not heads and first.household_kind == HouseholdKind.FAMILY):
+        return _heads_problem(members)
     named = next(
         (r for r in members if heads and r.head_name and r.head_name != heads[0].name), None
     )
@@ -123,6 +120,17 @@ def _household_problem(members: list[PersonRow]) -> Problem | None:
             % {"line": heads[0].line},
         )
     return None
+
+
+def _heads_problem(members: list[PersonRow]) -> Problem:
+    heads = sum(r.relation == Relation.HEAD for r in members)
+    return Problem(
+        members[0].line,
+        COLUMN_LABELS["relation"],
+        "household_heads",
+        _("A household has exactly one head (户主); this one has %(n)d (lines %(lines)s).")
+        % {"n": heads, "lines": "、".join(str(r.line) for r in members[:10])},
+    )
 
 
 def flat_values(
@@ -262,6 +270,19 @@ class StoredHouseholds:
     def _outside(self, stairwell_id: int) -> bool:
         return not self.scope.everything and stairwell_id not in self.stairwells
 
+    def drop_headless_families(self, problems: list[Problem]) -> None:
+        """Leave out, and report, the headless households of unknown kind (the file has no
+        户别 column) that are no 集体户 on record; a new one is a family's."""
+        kept = []
+        for group in self.groups:
+            found = self.matched.get(group.key)
+            stored = found[1][KIND] if found is not None else HouseholdKind.FAMILY
+            if group.head is None and not group.kind and stored != HouseholdKind.COLLECTIVE:
+                problems.append(_heads_problem(group.rows))
+            else:
+                kept.append(group)
+        self.groups = kept
+
     def drop_people_registered_elsewhere(self, problems: list[Problem]) -> None:
         """Leave out, and report, the persons registered outside the jurisdiction.
 
@@ -301,11 +322,19 @@ class StoredHouseholds:
         kept = []
         for group in self.groups:
             foreign = [row for row in group.rows if homes.get(row.id_number, (0,))[0] in elsewhere]
+            # Without its head, or (a 集体户 has none) without anyone, the household is not ours.
+            written = group.head not in foreign and len(foreign) < len(group.rows)
             if group.head in foreign:
                 message = _(
                     "This person is registered in a household outside your jurisdiction, "
                     "so the household they head is not imported. Their community records "
                     "the move, or someone over both communities moves them."
+                )
+            elif not written:
+                message = _(
+                    "Everyone of this household is registered in a household outside your "
+                    "jurisdiction, so it is not imported. Their community records the move, "
+                    "or someone over both communities moves them."
                 )
             else:
                 message = _(
@@ -327,7 +356,7 @@ class StoredHouseholds:
                         )
                     )
                     continue
-                if group.head not in foreign:
+                if written:
                     self.transfers.append((group.key, row))
                 problems.append(
                     Problem(row.line, COLUMN_LABELS["id_number"], "registered_elsewhere", message)

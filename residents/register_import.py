@@ -34,6 +34,7 @@ from residents.import_engine import (
 from residents.models import (
     Flat,
     Household,
+    HouseholdKind,
     ImportBatch,
     LifeEvent,
     Ownership,
@@ -332,7 +333,7 @@ class _Writer(StoredHouseholds):
     ) -> tuple[Any, ...]:
         """The household's HOUSEHOLD_COLUMNS values as the file has them; columns the file
         does not have keep their stored values."""
-        values = (group.lead.number, group.kind)
+        values = (group.lead.number, group.kind or HouseholdKind.FAMILY)
         if stored is None:
             return values
         return tuple(
@@ -455,6 +456,7 @@ class RegisterDefinition:
         groups, values = flat_values(group_rows(checked, problems), problems)
         writer = _Writer(groups, values, present, batch, scope=scope, stairwells=stairwells)
         writer.match_stored_households(problems)
+        writer.drop_headless_families(problems)
         writer.drop_people_registered_elsewhere(problems)
         writer.drop_conflicting_households(problems)
         return writer

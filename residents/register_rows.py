@@ -19,7 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from common.tabular import FileRejected, Problem, Table, read_table
+from common.tabular import (
+    FileRejected,
+    Problem,
+    Table,
+    check_lengths,
+    max_length,
+    read_table,
+)
 from grids.jurisdiction import Scope
 from grids.personal_data import shown_cell
 from residents import idnumbers
@@ -28,10 +35,8 @@ from residents.import_engine import (
     Memo,
     Progress,
     area_memo,
-    check_lengths,
     checked_rows,
     chosen,
-    max_length,
     phone_memo,
     read_cell,
 )
@@ -127,7 +132,7 @@ class PersonRow:
     number: str
     # 户主姓名 as the row gives it ("" without): several households of a flat apart
     head_name: str
-    household_kind: str
+    household_kind: str  # "" when the file has no 户别 column
     name: str
     id_number: str
     sex: str
@@ -186,6 +191,10 @@ class Checker:
         self.housing_statuses = Memo(chosen(HOUSING_WORDS))
         self.areas = area_memo()
         self.phones = phone_memo()
+        # Without a 户别 column a household is of the kind on record (a new one a family).
+        self.kinds_given = "household_kind" in table.columns
+        # (flat, 户主姓名) of the row above, for a row leaving its 户主姓名 empty
+        self.above: tuple[tuple[int, str] | None, str] = (None, "")
 
     def problem(self, line: int, column: str, code: str, message: str) -> None:
         self.problems.append(Problem(line, COLUMN_LABELS[column], code, message))
@@ -292,6 +301,11 @@ class Checker:
         check_lengths(line, cells, TEXT_LENGTHS, self.problem)
         kind = read_cell(line, cells, "household_kind", self.household_kinds, self.problem)
         location = self.locator.locate(line, cells)
+        head_name = cells.get("head_name", "")
+        if not head_name and location is not None and self.above[0] == location:
+            # 户主姓名 on the household's first row only, as a merged cell leaves it
+            head_name = self.above[1]
+        self.above = (location, head_name)
         if len(self.problems) != before or decoded is None or location is None:
             return None
         assert political is not None and residence is not None
@@ -300,8 +314,8 @@ class Checker:
             stairwell_id=location[0],
             room=location[1],
             number=cells.get("number", ""),
-            head_name=cells.get("head_name", ""),
-            household_kind=kind or DEFAULTS["household_kind"],
+            head_name=head_name,
+            household_kind=kind or (DEFAULTS["household_kind"] if self.kinds_given else ""),
             name=name,
             id_number=decoded.number,
             sex=decoded.sex,

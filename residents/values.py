@@ -227,7 +227,8 @@ def word(text: str) -> str:
 
 
 # A form's code with its meaning beside it: "0.户主", "2、女", "1-家庭户", "1 男".
-_CODE_AND_WORD = re.compile(r"^(\d{1,2})\s*[.．、:：\-]?\s*(\S+)$")
+# (A word, not more digits: "33" is GB/T 4761's 二女, not the census's 3 twice.)
+_CODE_AND_WORD = re.compile(r"^(\d{1,2})[.．、:：\-]?(\D\S*)$")
 
 
 def choice(words: dict[str, Any], text: str) -> Any:
@@ -260,6 +261,8 @@ def parse_birth_month(text: str) -> frozenset[tuple[int, int]]:
     text = text.strip()
     match = _YEAR_MONTH.match(text)
     if match is None:
+        if text.isdigit() and len(text) != 8:
+            raise ValueError(text)  # a year alone (1976) is no month, nor an Excel serial here
         date = parse_date(text)
         return frozenset({(date.year, date.month)})
     year, month = int(match[1]), int(match[2] or match[3])

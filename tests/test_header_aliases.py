@@ -146,7 +146,16 @@ def test_a_birth_month_reads_as_the_forms_write_it(text, months):
     assert parse_birth_month(text) == months
 
 
-@pytest.mark.parametrize("text", ["1982.13", "1982.0", "1982-00", "八二年", "1982-02-30"])
+@pytest.mark.parametrize(
+    "text", ["1982.13", "1982.0", "1982-00", "八二年", "1982-02-30", "1976", "19821"]
+)
 def test_what_is_no_birth_month_is_refused(text):
     with pytest.raises(ValueError):
         parse_birth_month(text)
+
+
+@pytest.mark.parametrize("text", ["33", "02", "11"])
+def test_two_digit_codes_are_not_a_code_and_its_word(text):
+    """GB/T 4761's 33 is 二女: not the census's 3 written twice."""
+    assert choice(RELATION_WORDS, text) is None
+    assert choice(SEX_WORDS, text) is None

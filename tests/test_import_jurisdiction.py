@@ -167,3 +167,18 @@ def test_a_member_with_another_name_is_refused_and_no_request_made(alice, zhao):
     assert [p.code for p in result.errors] == ["name_mismatch"]
     assert zhao.name not in result.errors[0].message
     assert not TransferRequest.objects.exists() and result.transfers_requested == 0
+
+
+def test_a_dormitory_of_people_all_registered_elsewhere_is_left_out_whole(alice, zhao):
+    """A 集体户 has no head to leave out with: without anyone of its own it is not written,
+    and no transfer is asked into a household that is not there."""
+    data = (
+        "户号,户别,姓名,性别,公民身份号码,与户主关系,现居住地址\n"
+        f"S1,集体户,{zhao.name},男,{zhao.id_number},其他,和达城2幢1单元302室\n"
+    ).encode()
+    result = services.import_now(data=data, filename="r.csv", user=alice, skip_invalid=True)
+    assert [p.code for p in result.errors] == ["registered_elsewhere"]
+    assert result.errors[0].message.startswith("此户所有人员都登记在您辖区以外的住户中")
+    assert (result.households_created, result.transfers_requested) == (0, 0)
+    assert_zhao_untouched(zhao)
+    assert not Household.objects.filter(number="S1").exists()

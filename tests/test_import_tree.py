@@ -215,3 +215,15 @@ def test_a_new_stairwell_may_not_reuse_an_existing_address():
         import_tree(data=csv_bytes([twin]), filename="t.csv")
     assert [p.code for p in failure.value.problems] == ["duplicate_address"]
     assert stairwell[0] in failure.value.problems[0].message
+
+
+def test_a_name_longer_than_a_node_holds_is_reported_not_a_failed_write():
+    rows = tiny_cells()
+    rows[-1][1] = "楼" * 101  # a stairwell: no row below depends on it
+    with pytest.raises(TreeImportFailed) as failure:
+        import_tree(data=csv_bytes(rows), filename="tree.csv")
+    line = len(rows) + 1  # below the header
+    assert [(p.line, p.column, p.code) for p in failure.value.problems] == [
+        (line, "名称", "too_long")
+    ]
+    assert not Node.objects.exists()

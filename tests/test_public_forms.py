@@ -408,3 +408,84 @@ def test_the_report_names_the_columns_not_imported(street):
         {"column": "K", "header": "婚姻状况"},
         {"column": "P", "header": "登记日期"},
     ]
+
+
+def test_a_registration_note_on_an_address_header_makes_it_the_registered_address(street):
+    for header in ("住址（户籍地）", "地址(户口所在地)"):
+        with pytest.raises(FileRejected) as refused:
+            import_now(
+                data=household_row(header, "和达城1幢1单元301室"),
+                filename="r.csv",
+                scope=EVERYTHING,
+            )
+        assert f"“{header}”是户籍登记的地址" in str(refused.value)
+    import_now(
+        data=household_row("住址（详细到门牌）", "和达城1幢1单元301室"),
+        filename="r.csv",
+        scope=EVERYTHING,
+    )
+    assert Person.objects.get().household.room == "301"
+
+
+MERGED_HOUSEHOLD = """
+户主姓名,姓名,公民身份号码,与户主关系,现住址
+张伟,张伟,{zhang},户主,和达城1幢1单元301室
+,李娜,{li},妻,和达城1幢1单元301室
+,张小宝,{son},长子,和达城1幢1单元301室
+李秀英,李秀英,{grandma},户主,和达城1幢1单元301室
+"""
+
+
+def test_a_head_name_given_on_the_households_first_line_only(street):
+    """户主姓名 once per household, as a merged cell saved as CSV leaves it."""
+    result = import_now(
+        data=csv_file(form(MERGED_HOUSEHOLD, **IDS)), filename="r.csv", scope=EVERYTHING
+    )
+    assert result.errors == []
+    sizes = sorted(h.members.count() for h in Household.objects.all())
+    assert sizes == [1, 3]
+
+
+def test_cells_merged_in_excel_are_read_on_every_line_of_the_merge(street):
+    """户号, 户别 and the address merged over a household's lines (the sheet holds them in
+    the first line only); a header merged across two columns stays one header."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["白杨街道人口登记表"])
+    sheet.append(["户号", "户别", "姓名", "公民身份号码", "与户主关系", "现住址", ""])
+    rows = [
+        ["M1", "家庭户", "张伟", ZHANG, "户主", "和达城1幢1单元301室"],
+        ["", "", "李娜", LI, "妻", ""],
+        ["", "", "张小宝", SON, "长子", ""],
+        ["M2", "集体户", "王秀英", GRANDMA, "", "金沙城1幢1单元101室"],
+        ["", "", "张小妹", DAUGHTER, "", ""],
+    ]
+    for row in rows:
+        sheet.append(row)
+    sheet.merge_cells("A1:G1")
+    sheet.merge_cells("F2:G2")
+    for column in "ABF":
+        sheet.merge_cells(f"{column}3:{column}5")
+        sheet.merge_cells(f"{column}6:{column}7")
+    out = io.BytesIO()
+    workbook.save(out)
+    result = import_now(data=out.getvalue(), filename="merged.xlsx", scope=EVERYTHING)
+    assert result.errors == []
+    assert households() == [("101", "M2", COLLECTIVE), ("301", "M1", FAMILY)]
+    assert Person.objects.get(id_number=SON).household.number == "M1"
+
+
+def test_a_dormitory_on_record_needs_no_head_in_a_file_without_the_household_kind(street):
+    dormitory = f"户号,户别,姓名,公民身份号码,现住址\nS1,集体户,张伟,{ZHANG},金沙城1幢1单元101室\n"
+    import_now(data=dormitory.encode(), filename="r.csv", scope=EVERYTHING)
+    update = (
+        f"户号,姓名,公民身份号码,现住址,联系电话\nS1,张伟,{ZHANG},金沙城1幢1单元101室,13800000001\n"
+    )
+    result = import_now(data=update.encode(), filename="r.csv", scope=EVERYTHING)
+    assert (result.errors, result.persons_updated) == ([], 1)
+    assert households() == [("101", "S1", COLLECTIVE)]
+    # a new household without a head is a family's, short of its head
+    stranger = f"户号,姓名,公民身份号码,现住址\nS2,李娜,{LI},金沙城1幢1单元102室\n"
+    result = import_now(data=stranger.encode(), filename="r.csv", scope=EVERYTHING, dry_run=True)
+    assert [p.code for p in result.errors] == ["household_heads"]
