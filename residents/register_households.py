@@ -55,7 +55,9 @@ class HouseholdGroup:
         return self.rows[0].household_kind
 
 
-def group_rows(rows: list[PersonRow], problems: list[Problem]) -> list[HouseholdGroup]:
+def group_rows(
+    rows: list[PersonRow], problems: list[Problem], *, relations_given: bool = True
+) -> list[HouseholdGroup]:
     """Rows into households by 户号 (or flat and 户主姓名); a family household needs one head.
 
     A collective household (集体户: a dormitory) has at most one: the forms ask
@@ -66,7 +68,7 @@ def group_rows(rows: list[PersonRow], problems: list[Problem]) -> list[Household
         by_key.setdefault(row.household, []).append(row)
     groups: list[HouseholdGroup] = []
     for key, members in by_key.items():
-        problem = _household_problem(members)
+        problem = _household_problem(members, relations_given)
         if problem is not None:
             problems.append(problem)
             continue
@@ -79,7 +81,7 @@ def group_rows(rows: list[PersonRow], problems: list[Problem]) -> list[Household
     return groups
 
 
-def _household_problem(members: list[PersonRow]) -> Problem | None:
+def _household_problem(members: list[PersonRow], relations_given: bool) -> Problem | None:
     """What keeps the rows of one household from being one (the first thing found)."""
     first = members[0]
     lines = "、".join(str(r.line) for r in members[:10])
@@ -100,9 +102,12 @@ def _household_problem(members: list[PersonRow]) -> Problem | None:
             % {"lines": lines},
         )
     heads = [r for r in members if r.relation == Relation.HEAD]
-    # Without a 户别 column, a household without a head may be a 集体户 on record:
-    # drop_headless_families decides once the households on record are known.
-    if len(heads) > 1 or (not heads and first.household_kind == HouseholdKind.FAMILY):
+    # Without a 户别 column a household without a head may be a 集体户 on record, and
+    # without a 与户主关系 column the head is the one on record: settle_heads decides
+    # once the households on record are known.
+    if len(heads) > 1 or (
+        not heads and relations_given and first.household_kind == HouseholdKind.FAMILY
+    ):
         return _heads_problem(members)
     named = next(
         (r for r in members if heads and r.head_name and r.head_name != heads[0].name), None
@@ -130,6 +135,20 @@ def _heads_problem(members: list[PersonRow]) -> Problem:
         "household_heads",
         _("A household has exactly one head (户主); this one has %(n)d (lines %(lines)s).")
         % {"n": heads, "lines": "、".join(str(r.line) for r in members[:10])},
+    )
+
+
+def _relation_needed(members: list[PersonRow]) -> Problem:
+    return Problem(
+        members[0].line,
+        COLUMN_LABELS["relation"],
+        "relation_needed",
+        _(
+            "The file has no 与户主关系 column, so who heads this household is not known "
+            "(lines %(lines)s). Add the column (户主 for the head) to import a new household "
+            "of several people or a person moving in."
+        )
+        % {"lines": "、".join(str(r.line) for r in members[:10])},
     )
 
 
@@ -270,18 +289,64 @@ class StoredHouseholds:
     def _outside(self, stairwell_id: int) -> bool:
         return not self.scope.everything and stairwell_id not in self.stairwells
 
-    def drop_headless_families(self, problems: list[Problem]) -> None:
-        """Leave out, and report, the headless households of unknown kind (the file has no
-        户别 column) that are no 集体户 on record; a new one is a family's."""
+    def settle_heads(self, problems: list[Problem]) -> None:
+        """Leave out, and report, the households whose head the file leaves unknown.
+
+        A 集体户 (by the file, or on record when the file has no 户别) needs none.
+        A file without a 与户主关系 column keeps the relations on record (an update
+        of phones, say): a household on record keeps its head, and a new
+        household of one person not on record is headed by them. A new household
+        of several, a person on record starting one, or a head on record of
+        another household joining one needs that column to say who heads what.
+        """
+        relations_given = "relation" in self.present
+        alone: list[HouseholdGroup] = []  # new households of one, to be headed by them
         kept = []
         for group in self.groups:
             found = self.matched.get(group.key)
-            stored = found[1][KIND] if found is not None else HouseholdKind.FAMILY
-            if group.head is None and not group.kind and stored != HouseholdKind.COLLECTIVE:
+            kind = group.kind or (found[1][KIND] if found else HouseholdKind.FAMILY)
+            if group.head is not None or kind == HouseholdKind.COLLECTIVE:
+                kept.append(group)
+            elif relations_given:
                 problems.append(_heads_problem(group.rows))
+            elif found is None and len(group.rows) == 1:
+                alone.append(group)
+            elif found is None:
+                problems.append(_relation_needed(group.rows))
             else:
                 kept.append(group)
-        self.groups = kept
+        if relations_given:
+            self.groups = kept
+            return
+        on_record = {
+            number: (household, relation)
+            for number, household, relation in bulk.select_in(
+                Person,
+                ("id_number", "household_id", "relation"),
+                "id_number",
+                [row.id_number for group in [*kept, *alone] for row in group.rows],
+            )
+        }
+        for group in alone:
+            row = group.rows[0]
+            if row.id_number in on_record:
+                problems.append(_relation_needed(group.rows))
+            else:
+                row.relation = Relation.HEAD
+                group.head = row
+                kept.append(group)
+        self.groups = []
+        for group in kept:
+            found = self.matched.get(group.key)
+            joining = found is not None and any(
+                on_record.get(row.id_number, (found[0], ""))[0] != found[0]
+                and on_record[row.id_number][1] == Relation.HEAD
+                for row in group.rows
+            )
+            if joining:
+                problems.append(_relation_needed(group.rows))
+            else:
+                self.groups.append(group)
 
     def drop_people_registered_elsewhere(self, problems: list[Problem]) -> None:
         """Leave out, and report, the persons registered outside the jurisdiction.
@@ -428,10 +493,11 @@ class StoredHouseholds:
 
     def _stored_heads(self) -> dict[int, tuple[str, str]]:
         """household id -> (ID number, name) of its head on record, where the file names another."""
+        # A household the file names no head of keeps the one on record.
         heads = {
-            found[0]: group.head.id_number if group.head else None
+            found[0]: group.head.id_number
             for group in self.groups
-            if (found := self.matched.get(group.key)) is not None
+            if (found := self.matched.get(group.key)) is not None and group.head is not None
         }
         return {
             household: (id_number, name)

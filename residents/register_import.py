@@ -426,13 +426,15 @@ class RegisterDefinition:
     def read_head(self, table: Table, scope: Scope) -> dict[int, str]:
         checked, _stairwells = check_rows(table, scope, [], lambda done, total: None)
         names = stairwell_names({row.stairwell_id for row in checked})
+        # Without the column the relation is the one on record, not the default.
+        relations = "relation" in table.columns
         return {
             row.line: "，".join(
                 [
                     f"{names.get(row.stairwell_id, '')} {row.room}",
                     row.number or _("(no household number)"),
                     row.name,
-                    str(Relation(row.relation).label),
+                    *([str(Relation(row.relation).label)] if relations else []),
                     _("born %(year)d") % {"year": row.birth_date.year},
                 ]
             )
@@ -453,10 +455,11 @@ class RegisterDefinition:
         # register well under the memory budget while it is written.
         present = set(table.columns)
         table.rows.clear()
-        groups, values = flat_values(group_rows(checked, problems), problems)
+        grouped = group_rows(checked, problems, relations_given="relation" in present)
+        groups, values = flat_values(grouped, problems)
         writer = _Writer(groups, values, present, batch, scope=scope, stairwells=stairwells)
         writer.match_stored_households(problems)
-        writer.drop_headless_families(problems)
+        writer.settle_heads(problems)
         writer.drop_people_registered_elsewhere(problems)
         writer.drop_conflicting_households(problems)
         return writer

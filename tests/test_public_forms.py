@@ -300,7 +300,7 @@ def test_values_the_forms_write_wrong_are_reported_in_chinese(street, cells, cod
 
 
 def test_a_family_household_still_needs_its_head(street):
-    data = f"户别,姓名,公民身份号码,现住址\n家庭户,张伟,{ZHANG},和达城1幢1单元301室\n".encode()
+    data = f"户别,姓名,公民身份号码,与户主关系,现住址\n家庭户,张伟,{ZHANG},,和达城1幢1单元301室\n".encode()
     result = import_now(data=data, filename="r.csv", scope=EVERYTHING, dry_run=True)
     assert [p.code for p in result.errors] == ["household_heads"]
     collective = data.replace("家庭户".encode(), "集体户".encode())
@@ -485,7 +485,58 @@ def test_a_dormitory_on_record_needs_no_head_in_a_file_without_the_household_kin
     result = import_now(data=update.encode(), filename="r.csv", scope=EVERYTHING)
     assert (result.errors, result.persons_updated) == ([], 1)
     assert households() == [("101", "S1", COLLECTIVE)]
-    # a new household without a head is a family's, short of its head
-    stranger = f"户号,姓名,公民身份号码,现住址\nS2,李娜,{LI},金沙城1幢1单元102室\n"
-    result = import_now(data=stranger.encode(), filename="r.csv", scope=EVERYTHING, dry_run=True)
-    assert [p.code for p in result.errors] == ["household_heads"]
+    # a new household of several without a head is a family's, short of its head
+    strangers = f"户号,姓名,公民身份号码,现住址\nS2,李娜,{LI},金沙城1幢1单元102室\nS2,张小宝,{SON},金沙城1幢1单元102室\n"
+    result = import_now(data=strangers.encode(), filename="r.csv", scope=EVERYTHING, dry_run=True)
+    assert [p.code for p in result.errors] == ["relation_needed"]
+
+
+def test_a_file_without_relations_keeps_the_heads_on_record(street):
+    """An update of phones lists no 与户主关系: the household on record keeps its head, even
+    when the file lists only some of its members."""
+    first = "姓名,公民身份号码,与户主关系,现住址\n张伟,{zhang},户主,和达城1幢1单元301室\n李娜,{li},妻,和达城1幢1单元301室\n"
+    import_now(data=first.format(**IDS).encode(), filename="r.csv", scope=EVERYTHING)
+    update = "姓名,公民身份号码,现住址,联系电话\n李娜,{li},和达城1幢1单元301室,13900000002\n"
+    result = import_now(data=update.format(**IDS).encode(), filename="r.csv", scope=EVERYTHING)
+    assert (result.errors, result.persons_updated) == ([], 1)
+    assert {p.name: (p.relation, p.phone) for p in Person.objects.all()} == {
+        "张伟": (Relation.HEAD, ""),
+        "李娜": (Relation.SPOUSE, "13900000002"),
+    }
+
+
+FLOATING_WITHOUT_RELATIONS = """
+流动人口登记表
+姓名,性别,公民身份号码,户籍地址,实际居住地址,移动电话
+孙磊,男,{tenant},四川省成都市锦江区,文鼎城4幢1单元601室,13900000031
+周敏,女,{wife},四川省成都市锦江区,文鼎城4幢1单元602室,13900000032
+赵强,男,{worker_a},湖北省武汉市江岸区,文鼎城4幢1单元603室,
+钱勇,男,{worker_b},湖北省武汉市江岸区,文鼎城4幢1单元603室,
+"""
+
+
+def test_a_floating_population_form_without_relations_heads_each_lone_tenant(street):
+    """Each tenant alone in a flat heads their household; two in one flat need the column."""
+    data = csv_file(form(FLOATING_WITHOUT_RELATIONS, **IDS))
+    result = import_now(data=data, filename="流动人口.csv", scope=EVERYTHING, skip_invalid=True)
+    assert [(p.line, p.code) for p in result.errors] == [(5, "relation_needed")]
+    assert "没有“与户主关系”列" in result.errors[0].message
+    assert {p.name: p.relation for p in Person.objects.all()} == {
+        "孙磊": Relation.HEAD,
+        "周敏": Relation.HEAD,
+    }
+    assert households() == [("601", "", FAMILY), ("602", "", FAMILY)]
+
+
+def test_a_file_without_relations_moves_no_one_into_or_out_of_a_headship(street):
+    first = "户号,姓名,公民身份号码,与户主关系,现住址\nA,张伟,{zhang},户主,和达城1幢1单元301室\nA,李娜,{li},妻,和达城1幢1单元301室\nB,王秀英,{grandma},户主,和达城1幢1单元302室\n"
+    import_now(data=first.format(**IDS).encode(), filename="r.csv", scope=EVERYTHING)
+    moves = "户号,姓名,公民身份号码,现住址\nC,李娜,{li},和达城1幢1单元303室\nA,王秀英,{grandma},和达城1幢1单元301室\n"
+    result = import_now(
+        data=moves.format(**IDS).encode(), filename="r.csv", scope=EVERYTHING, dry_run=True
+    )
+    # 李娜 would start a household she does not head; 王秀英 would be a second head of A
+    assert [(p.line, p.code) for p in result.errors] == [
+        (2, "relation_needed"),
+        (3, "relation_needed"),
+    ]
